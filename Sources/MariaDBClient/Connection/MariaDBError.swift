@@ -1,0 +1,41 @@
+import CMariaDB
+
+/// An error reported by the server or by libmariadb, with the numbers a DBA looks up.
+///
+/// `code` is the server error number (1045, 1146, ...) or a client one (2002, 2013, ...);
+/// `sqlState` the five-character SQLSTATE. The description never contains the connection's
+/// password (it is scrubbed even where the server echoes a statement) nor row data.
+public struct MariaDBError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: UInt32
+    public let sqlState: String
+    public let message: String
+
+    public init(code: UInt32, sqlState: String, message: String) {
+        self.code = code
+        self.sqlState = sqlState
+        self.message = message
+    }
+
+    /// True for errors libmariadb raised itself (2000-2999: cannot connect, lost connection, ...).
+    public var isClientError: Bool { (2000..<3000).contains(code) }
+
+    public var description: String { "ERROR \(code) (\(sqlState)): \(message)" }
+}
+
+extension MariaDBError {
+    /// Client error numbers this project checks for by name.
+    public static let accessDenied: UInt32 = UInt32(ER_ACCESS_DENIED_ERROR)
+    public static let connectionFailed: UInt32 = UInt32(CR_CONNECTION_ERROR)
+    public static let hostConnectionFailed: UInt32 = UInt32(CR_CONN_HOST_ERROR)
+    public static let serverLost: UInt32 = UInt32(CR_SERVER_LOST)
+    public static let serverGone: UInt32 = UInt32(CR_SERVER_GONE_ERROR)
+    public static let noSuchTable: UInt32 = UInt32(ER_NO_SUCH_TABLE)
+    public static let parseError: UInt32 = UInt32(ER_PARSE_ERROR)
+
+    /// Replaces every occurrence of `secret` in `message`, so a password echoed back by the
+    /// server (a syntax error quoting `IDENTIFIED BY '...'`) never reaches a log.
+    static func scrubbing(_ message: String, of secret: String?) -> String {
+        guard let secret, !secret.isEmpty else { return message }
+        return message.replacing(secret, with: "***")
+    }
+}

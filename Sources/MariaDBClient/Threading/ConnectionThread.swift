@@ -1,0 +1,73 @@
+import Foundation
+
+/// A thread of its own for one connection's blocking libmariadb calls.
+///
+/// Swift's cooperative pool has one thread per core (two here); a libmariadb call waiting on
+/// the network would stall half the program. Work submitted with ``run(_:)`` executes on this
+/// thread, in submission order, while the awaiting task is suspended and its pool thread free.
+public final class ConnectionThread: Sendable {
+    private let queue = JobQueue()
+
+    /// Starts the thread. `name` shows up in debuggers and `top -H`.
+    public init(name: String) {
+        MariaDBLibrary.ensureInitialized()
+        let queue = self.queue
+        let thread = Thread {
+            MariaDBLibrary.attachCurrentThread()
+            defer { MariaDBLibrary.detachCurrentThread() }
+            while let job = queue.next() { job() }
+        }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Ends the thread once the work already submitted has run.
+    deinit { queue.close() }
+
+    /// Runs `work` on this thread and returns its result to the awaiting task.
+    public func run<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.submit { continuation.resume(with: Swift.Result { try work() }) }
+        }
+    }
+}
+
+/// The thread's inbox: a FIFO of jobs behind a condition variable.
+/// `@unchecked Sendable`: every access to `jobs` and `closed` holds `condition`.
+private final class JobQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+    private var head = 0
+    private var closed = false
+
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        defer { condition.unlock() }
+        precondition(!closed, "work submitted to a finished ConnectionThread")
+        jobs.append(job)
+        condition.signal()
+    }
+
+    /// The next job, waiting for one; nil once closed and drained.
+    func next() -> (@Sendable () -> Void)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == jobs.count && !closed { condition.wait() }
+        guard head < jobs.count else { return nil }
+        let job = jobs[head]
+        head += 1
+        if head == jobs.count {
+            jobs.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return job
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.signal()
+        condition.unlock()
+    }
+}

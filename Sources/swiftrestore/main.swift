@@ -1,0 +1,2 @@
+import SwiftDumpCore
+print(SwiftDumpVersion.line(program: "swiftrestore"))

@@ -1,0 +1,76 @@
+// stream-probe: reads a generated result of N rows from the test server and reports what
+// arrived and the process's peak memory, so a test can check that streaming keeps memory flat.
+//
+//   stream-probe SOCKET USER ROWS stream|buffer
+//
+// `stream` hands rows to a handler one at a time (Connection.stream); `buffer` reads the whole
+// result into memory (Connection.query), the control that shows the measurement can see growth.
+// Prints key=value lines: rows, sum, nulls, bytes, peak_kb_first_row, peak_kb_end.
+import Foundation
+import MariaDBClient
+
+/// The process's peak resident set size so far (VmHWM), in KiB.
+func peakResidentKilobytes() -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? -1
+    }
+    return -1
+}
+
+struct Totals: RowHandler {
+    var rows = 0
+    var sum = 0
+    var nulls = 0
+    var bytes = 0
+    var peakAtFirstRow = 0
+
+    mutating func start(columns: [Column]) {}
+
+    mutating func handle(_ row: borrowing Row) {
+        if rows == 0 { peakAtFirstRow = peakResidentKilobytes() }
+        rows += 1
+        sum += row.withBytes(0) { digits in digits.reduce(0) { $0 * 10 + Int($1 - 48) } }
+        if row.isNull(2) { nulls += 1 }
+        for column in 0..<row.count { bytes += row.length(column) }
+    }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 5, let rowCount = Int(arguments[3]), ["stream", "buffer"].contains(arguments[4]) else {
+    FileHandle.standardError.write(Data("usage: stream-probe SOCKET USER ROWS stream|buffer\n".utf8))
+    exit(2)
+}
+var options = ConnectionOptions()
+options.socket = arguments[1]
+options.user = arguments[2]
+options.transport = .socket
+options.database = "mysql"
+let sql = "SELECT seq, REPEAT('x', 100), IF(seq % 3 = 0, NULL, seq * 7) FROM seq_1_to_\(rowCount)"
+
+do {
+    let connection = try Connection(options)
+    var totals = Totals()
+    if arguments[4] == "stream" {
+        try connection.stream(sql, into: &totals)
+    } else {
+        let result = try connection.query(sql)
+        totals.peakAtFirstRow = peakResidentKilobytes()
+        for row in result.rows {
+            totals.rows += 1
+            totals.sum += Int(row.string(0)!)!
+            if row[2] == nil { totals.nulls += 1 }
+            totals.bytes += row.values.reduce(0) { $0 + ($1?.count ?? 0) }
+        }
+        withExtendedLifetime(result) {}
+    }
+    print("rows=\(totals.rows)")
+    print("sum=\(totals.sum)")
+    print("nulls=\(totals.nulls)")
+    print("bytes=\(totals.bytes)")
+    print("peak_kb_first_row=\(totals.peakAtFirstRow)")
+    print("peak_kb_end=\(peakResidentKilobytes())")
+} catch {
+    FileHandle.standardError.write(Data("stream-probe: \(error)\n".utf8))
+    exit(1)
+}

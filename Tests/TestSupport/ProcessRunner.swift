@@ -1,0 +1,81 @@
+import Foundation
+
+/// Runs a program to completion and captures what it printed, for tests of the executables
+/// and for the helper scripts.
+///
+/// Built on posix_spawn, poll and waitpid rather than Foundation's `Process`, whose
+/// `waitUntilExit` can miss the child's exit under the test runner and wait forever.
+public enum ProcessRunner {
+    public struct Outcome: Sendable {
+        public let status: Int32
+        public let standardOutput: [UInt8]
+        public let standardError: [UInt8]
+        public var standardOutputText: String { String(decoding: standardOutput, as: UTF8.self) }
+        public var standardErrorText: String { String(decoding: standardError, as: UTF8.self) }
+    }
+
+    /// Runs `executable` with `arguments`; `input` is written to its standard input.
+    /// `environment` replaces the inherited one when given. `status` is the exit code, or
+    /// 128 + the signal number if a signal ended the program.
+    public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String]? = nil) throws -> Outcome {
+        var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
+        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
+            throw TestServerError("pipe() failed")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        for descriptor in stdinPipe + stdoutPipe + stderrPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
+
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
+        guard spawned == 0 else {
+            close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
+            throw TestServerError("cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+
+        var output: [UInt8] = [], errors: [UInt8] = []
+        var inputOffset = 0
+        var inputDescriptor: Int32 = stdinPipe[1]
+        if input.isEmpty { close(inputDescriptor); inputDescriptor = -1 }
+        var open: [Int32] = [stdoutPipe[0], stderrPipe[0]]
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        // A writer that stopped reading must not kill us with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        while !open.isEmpty || inputDescriptor >= 0 {
+            var watched = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if inputDescriptor >= 0 { watched.append(pollfd(fd: inputDescriptor, events: Int16(POLLOUT), revents: 0)) }
+            if poll(&watched, nfds_t(watched.count), -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for entry in watched where entry.revents != 0 {
+                if entry.fd == inputDescriptor {
+                    let written = input[inputOffset...].withUnsafeBytes { write(entry.fd, $0.baseAddress, $0.count) }
+                    if written > 0 { inputOffset += written }
+                    if written <= 0 || inputOffset == input.count { close(entry.fd); inputDescriptor = -1 }
+                    continue
+                }
+                let count = read(entry.fd, &buffer, buffer.count)
+                if count > 0 {
+                    if entry.fd == stdoutPipe[0] { output += buffer[0..<count] } else { errors += buffer[0..<count] }
+                } else if count == 0 || errno != EINTR {
+                    close(entry.fd)
+                    open.removeAll { $0 == entry.fd }
+                }
+            }
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Outcome(status: exitCode, standardOutput: output, standardError: errors)
+    }
+}
