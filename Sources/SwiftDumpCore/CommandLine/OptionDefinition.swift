@@ -1,0 +1,88 @@
+/// One command-line option, as mysqldump's my_getopt tables describe them: a long name, an
+/// optional one-letter form, whether it takes a value, and its help line.
+public struct OptionDefinition: Sendable {
+    public enum Argument: Sendable, Equatable {
+        /// A boolean (`--X`, `--skip-X`, `--X=0`) or an action such as `--help`.
+        case none
+        /// `--X=V`, `--X V`, `-xV`, `-x V`.
+        case required(valueName: String)
+        /// `--X=V` or `--X`, `-xV` or `-x` (how `-p` prompts for a password).
+        case optional(valueName: String)
+    }
+
+    /// The canonical name, with dashes: "single-transaction".
+    public let name: String
+    public let short: Character?
+    public let argument: Argument
+    /// The heading it is listed under in `--help`.
+    public let group: String
+    public let help: String
+    /// The default as `--help` shows it ("TRUE", "16777216"); nil when there is none to show.
+    public let defaultValue: String?
+
+    public init(_ name: String, short: Character? = nil, argument: Argument = .none, group: String, help: String, default defaultValue: String? = nil) {
+        self.name = name
+        self.short = short
+        self.argument = argument
+        self.group = group
+        self.help = help
+        self.defaultValue = defaultValue
+    }
+
+    var isBoolean: Bool { argument == .none }
+}
+
+/// An option found on the command line, in the order given (later ones override earlier).
+public struct ParsedOption: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        /// A boolean set on (`--X`, `--enable-X`, `--X=1`) or off (`--skip-X`, `--X=0`).
+        case flag(Bool)
+        case text(String)
+        /// An optional-argument option given without one (`-p` alone).
+        case absent
+    }
+
+    public let name: String
+    public let value: Value
+
+    public init(_ name: String, _ value: Value) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// The command line taken apart: options in order, positional arguments, and warnings to print.
+public struct ParsedArguments: Sendable, Equatable {
+    public var options: [ParsedOption] = []
+    public var positionals: [String] = []
+    public var warnings: [String] = []
+
+    public init() {}
+
+    /// True if `name` was given and its last occurrence switched it on.
+    public func isSet(_ name: String) -> Bool {
+        guard let last = options.last(where: { $0.name == name }) else { return false }
+        return last.value != .flag(false)
+    }
+}
+
+/// A command-line mistake, with the exit code my_getopt gives it (mysqldump exits with that).
+public struct CommandLineError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Int32, Sendable {
+        case unknownOption = 2
+        case ambiguousOption = 3
+        case noArgumentAllowed = 4
+        case argumentRequired = 5
+        case invalidValue = 13
+    }
+
+    public let kind: Kind
+    public let description: String
+
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
+
+    public var exitCode: Int32 { kind.rawValue }
+}

@@ -1,0 +1,44 @@
+/// What both executables share: parse, answer `--help` and `--version`, report mistakes with
+/// the right exit code. Each command supplies its option table and what it does.
+public protocol Command {
+    static var program: String { get }
+    static var options: [OptionDefinition] { get }
+    static var help: HelpText { get }
+    /// Does the command's work once the command line is parsed; returns the exit code.
+    static func execute(_ arguments: ParsedArguments, errors: inout some TextOutputStream) -> ExitCode
+}
+
+extension Command {
+    /// Runs the command for `arguments` (without the program name). Text goes to `output`
+    /// and `errors`; the result is the process's exit code.
+    public static func run(_ arguments: [String], output: inout some TextOutputStream, errors: inout some TextOutputStream) -> Int32 {
+        let parsed: ParsedArguments
+        do {
+            parsed = try OptionParser(program: program, definitions: options).parse(arguments)
+        } catch {
+            errors.write("\(error.description)\n")
+            errors.write("Run '\(program) --help' for the options.\n")
+            return error.exitCode
+        }
+        for warning in parsed.warnings { errors.write(warning + "\n") }
+        // Like mysqldump: --help and --version act as soon as they are seen, whatever follows.
+        if parsed.isSet("help") {
+            output.write(SwiftDumpVersion.line(program: program) + "\n" + help.render())
+            return ExitCode.success.rawValue
+        }
+        if parsed.isSet("version") {
+            output.write(SwiftDumpVersion.line(program: program) + "\n")
+            return ExitCode.success.rawValue
+        }
+        return execute(parsed, errors: &errors).rawValue
+    }
+}
+
+/// Options every command has.
+enum CommonOptions {
+    static let group = "Help"
+    static let definitions = [
+        OptionDefinition("help", short: "?", group: group, help: "Display this help and exit."),
+        OptionDefinition("version", short: "V", group: group, help: "Output version information and exit."),
+    ]
+}
