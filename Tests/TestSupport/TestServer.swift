@@ -12,6 +12,8 @@ public enum TestServer {
         public let socket: String
         public let port: UInt32
         public let user: String
+        /// The CA that signed the server's TLS certificate (for 127.0.0.1 and localhost).
+        public let tlsCertificateAuthority: String?
     }
 
     /// The server's coordinates; starts a server on first use if none was given.
@@ -60,7 +62,8 @@ public enum TestServer {
         let environment = ProcessInfo.processInfo.environment
         guard let socket = environment["SWIFTDUMP_TEST_SOCKET"], let port = environment["SWIFTDUMP_TEST_PORT"] else { return nil }
         guard let portNumber = UInt32(port) else { throw TestServerError("SWIFTDUMP_TEST_PORT is not a number: \(port)") }
-        return Endpoint(socket: socket, port: portNumber, user: environment["SWIFTDUMP_TEST_USER"] ?? "root")
+        return Endpoint(socket: socket, port: portNumber, user: environment["SWIFTDUMP_TEST_USER"] ?? "root",
+                        tlsCertificateAuthority: environment["SWIFTDUMP_TEST_TLS_CA"])
     }
 
     /// The directory of the server this process started, stopped at exit.
@@ -88,7 +91,8 @@ public enum TestServer {
         guard let socket = values["SWIFTDUMP_TEST_SOCKET"], let port = values["SWIFTDUMP_TEST_PORT"].flatMap({ UInt32($0) }) else {
             throw TestServerError("unexpected output from scripts/mariadb-sandbox: \(result.standardOutputText)")
         }
-        return Endpoint(socket: socket, port: port, user: values["SWIFTDUMP_TEST_USER"] ?? "root")
+        return Endpoint(socket: socket, port: port, user: values["SWIFTDUMP_TEST_USER"] ?? "root",
+                        tlsCertificateAuthority: values["SWIFTDUMP_TEST_TLS_CA"])
     }
 }
 
