@@ -70,6 +70,10 @@ let package = Package(
             dependencies: ["SwiftDumpCore"]
         ),
         .testTarget(
+            name: "DumpTests",
+            dependencies: ["MariaDBClient", "TestSupport", "swiftdump"]
+        ),
+        .testTarget(
             name: "CommandLineTests",
             dependencies: ["TestSupport", "swiftdump", "swiftrestore"]
         ),

@@ -4,6 +4,8 @@ public protocol Command {
     static var program: String { get }
     static var options: [OptionDefinition] { get }
     static var help: HelpText { get }
+    /// The option-file groups the command reads (none: it reads no option files).
+    static var optionFileGroups: [String] { get }
     /// Does the command's work once the command line is parsed; returns the exit code.
     static func execute(_ arguments: ParsedArguments, errors: inout some TextOutputStream) -> ExitCode
 }
@@ -12,9 +14,18 @@ extension Command {
     /// Runs the command for `arguments` (without the program name). Text goes to `output`
     /// and `errors`; the result is the process's exit code.
     public static func run(_ arguments: [String], output: inout some TextOutputStream, errors: inout some TextOutputStream) -> Int32 {
+        var fileArguments: [String] = []
+        if !optionFileGroups.isEmpty {
+            do {
+                fileArguments = try OptionFiles(groups: optionFileGroups).arguments(for: OptionFiles.selection(in: arguments))
+            } catch {
+                errors.write("\(program): \(error.description)\n")
+                return ExitCode.usage.rawValue
+            }
+        }
         let parsed: ParsedArguments
         do {
-            parsed = try OptionParser(program: program, definitions: options).parse(arguments)
+            parsed = try OptionParser(program: program, definitions: options).parse(fileArguments + arguments)
         } catch {
             errors.write("\(error.description)\n")
             errors.write("Run '\(program) --help' for the options.\n")

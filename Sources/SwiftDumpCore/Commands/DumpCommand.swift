@@ -1,8 +1,15 @@
+import MariaDBClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `swiftdump`: mysqldump's command line over the swiftdump engine.
 public enum DumpCommand: Command {
     public static let program = "swiftdump"
 
-    public static let options: [OptionDefinition] = CommonOptions.definitions
+    public static let options: [OptionDefinition] = DumpOptionTable.definitions
+
+    public static let optionFileGroups = ["client", "client-server", "client-mariadb", "mysqldump", "mariadb-dump", "swiftdump"]
 
     public static let help = HelpText(
         usage: [
@@ -10,13 +17,102 @@ public enum DumpCommand: Command {
             "\(program) [OPTIONS] --databases DB1 [DB2 DB3...]",
             "\(program) [OPTIONS] --all-databases",
         ],
-        summary: "Dumps MariaDB and MySQL databases as SQL that the mysql client loads, in parallel and in one consistent snapshot.",
-        definitions: options,
-        footer: ["The dump options of mysqldump are being added; this build answers --help and --version only."]
+        summary: "Dumps MariaDB and MySQL databases as SQL that the mysql client loads.",
+        definitions: DumpOptionTable.definitions.filter { !DumpOptionTable.unsupportedNames.contains($0.name) },
+        footer: [
+            "Option files: /etc/my.cnf /etc/mysql/my.cnf ~/.my.cnf, groups [client] [client-server] [client-mariadb]",
+            "[mysqldump] [mariadb-dump] [swiftdump]. MYSQL_PWD is used when no password is given.",
+            "",
+            "Recognised from mysqldump but not supported yet (refused): "
+                + DumpOptionTable.unsupportedNames.sorted().map { "--\($0)" }.joined(separator: " "),
+        ]
     )
 
     public static func execute(_ arguments: ParsedArguments, errors: inout some TextOutputStream) -> ExitCode {
-        errors.write("\(program): this build does not dump yet; see --help.\n")
-        return .usage
+        var options = DumpOptions()
+        do {
+            if let refused = arguments.options.first(where: { DumpOptionTable.unsupportedNames.contains($0.name) }) {
+                throw DumpError.usage("option '--\(refused.name)' is not supported by swiftdump yet")
+            }
+            try options.apply(arguments)
+        } catch {
+            errors.write("\(program): \(error)\n")
+            return .usage
+        }
+        if options.connection.password == nil && !options.promptForPassword, let password = getenv("MYSQL_PWD") {
+            options.connection.password = String(cString: password)
+        }
+        if options.promptForPassword {
+            guard let password = PasswordPrompt.read() else {
+                errors.write("\(program): -p needs a terminal to ask for the password on\n")
+                return .usage
+            }
+            options.connection.password = password
+        }
+        options.connection.characterSet = options.characterSet
+        options.connection.maxAllowedPacket = options.maxAllowedPacket
+        options.connection.netBufferLength = UInt(options.netBufferLength)
+        return run(options, errors: &errors)
+    }
+
+    /// Connects, dumps and commits the output; every failure maps to mysqldump's exit code and
+    /// leaves no complete-looking result file.
+    static func run(_ options: DumpOptions, errors: inout some TextOutputStream) -> ExitCode {
+        var log = ErrorLog(path: options.logError)
+        let connection: Connection
+        do {
+            connection = try Connection(options.connection)
+        } catch let error as MariaDBError {
+            log.write("\(program): Got error: \(error.code): \"\(error.message)\" when trying to connect", to: &errors)
+            return .serverError
+        } catch {
+            log.write("\(program): \(error) when trying to connect", to: &errors)
+            return .serverError
+        }
+        let output: OutputStream
+        do {
+            output = try options.resultFile.map { path throws(OutputError) in try OutputStream(path: path) } ?? OutputStream()
+        } catch {
+            log.write("\(program): \(error)", to: &errors)
+            return .writeError
+        }
+        var messages: [String] = []
+        let dumper = Dumper(options: options, connection: connection, output: output) { messages.append($0) }
+        do {
+            let skipped = try dumper.run()
+            try output.commit()
+            for message in messages { log.write(message, to: &errors) }
+            return skipped > 0 ? .serverError : .success
+        } catch {
+            output.abandon()
+            for message in messages { log.write(message, to: &errors) }
+            switch error {
+            case let error as OutputError:
+                log.write("\(program): \(error)", to: &errors)
+                return .writeError
+            case let error as MariaDBError:
+                log.write("\(program): Error \(error.code): \(error.message)", to: &errors)
+                return .serverError
+            case let error as DumpError:
+                log.write("\(program): \(error)", to: &errors)
+                if case .illegalTable = error { return .illegalTable }
+                return .usage
+            default:
+                log.write("\(program): \(error)", to: &errors)
+                return .serverError
+            }
+        }
+    }
+}
+
+/// Standard error, and --log-error's file when given (appended to).
+struct ErrorLog {
+    let path: String?
+
+    mutating func write(_ message: String, to errors: inout some TextOutputStream) {
+        errors.write(message + "\n")
+        guard let path, let file = fopen(path, "a") else { return }
+        fputs(message + "\n", file)
+        fclose(file)
     }
 }

@@ -4,6 +4,8 @@ public enum RestoreCommand: Command {
 
     public static let options: [OptionDefinition] = CommonOptions.definitions
 
+    public static let optionFileGroups: [String] = []
+
     public static let help = HelpText(
         usage: ["\(program) [OPTIONS] FILE|DIRECTORY|-"],
         summary: "Loads a dump written by swiftdump or mysqldump (plain, gzip or zstd) into a server, in parallel, with foreign-key checks off.",

@@ -1,0 +1,141 @@
+import MariaDBClient
+
+/// What a database holds, read from the server: the questions the dump asks before it writes.
+/// Names and definitions are read as bytes in `character_set_results = binary`, as
+/// mariadb-dump reads them, so no text is converted on its way into the dump.
+struct Catalog {
+    let connection: Connection
+
+    enum ObjectKind: Equatable {
+        case table
+        case view
+        case sequence
+    }
+
+    struct Entry: Equatable {
+        let name: String
+        let kind: ObjectKind
+    }
+
+    struct ColumnInfo: Equatable {
+        let name: String
+        /// VIRTUAL or STORED generated: its value is computed by the server, never dumped.
+        let isGenerated: Bool
+        /// INVISIBLE: left out of `SELECT *`, so INSERTs need a column list.
+        let isInvisible: Bool
+    }
+
+    /// The tables, views and sequences of `database`, in the server's order.
+    func entries(of database: String) throws -> [Entry] {
+        try connection.query("SHOW FULL TABLES FROM \(SQLQuoting.identifier(database))").rows.map { row in
+            let kind: ObjectKind = switch row.string(1) {
+            case "VIEW": .view
+            case "SEQUENCE": .sequence
+            default: .table
+            }
+            return Entry(name: row.string(0) ?? "", kind: kind)
+        }
+    }
+
+    /// Every database's name, in the server's order.
+    func databases() throws -> [String] {
+        try connection.query("SHOW DATABASES").rows.compactMap { $0.string(0) }
+    }
+
+    /// The columns of a table in their order.
+    func columns(of table: String, in database: String) throws -> [ColumnInfo] {
+        try connection.query("""
+            SELECT COLUMN_NAME, EXTRA FROM INFORMATION_SCHEMA.COLUMNS \
+            WHERE TABLE_SCHEMA = \(SQLQuoting.literal(database)) AND TABLE_NAME = \(SQLQuoting.literal(table)) \
+            ORDER BY ORDINAL_POSITION
+            """).rows.map { row in
+            let extra = row.string(1) ?? ""
+            return ColumnInfo(name: row.string(0) ?? "", isGenerated: extra.contains("GENERATED"), isInvisible: extra.contains("INVISIBLE"))
+        }
+    }
+
+    /// The storage engine of each table (absent for views).
+    func engines(in database: String) throws -> [String: String] {
+        var engines: [String: String] = [:]
+        for row in try connection.query("""
+            SELECT TABLE_NAME, ENGINE FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = \(SQLQuoting.literal(database))
+            """).rows {
+            if let name = row.string(0), let engine = row.string(1) { engines[name] = engine }
+        }
+        return engines
+    }
+
+    /// `SHOW CREATE TABLE`'s statement (for a view, its `SHOW CREATE VIEW` row: name, text,
+    /// client character set, collation).
+    func showCreate(_ what: String, _ name: String, in database: String) throws -> ResultRow {
+        try binaryResults {
+            let qualified = "\(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(name))"
+            guard let row = try connection.query("SHOW CREATE \(what) \(qualified)").rows.first else {
+                throw DumpError.missingObject("\(what.lowercased()) \(qualified)")
+            }
+            return row
+        }
+    }
+
+    /// `SHOW CREATE DATABASE`'s statement.
+    func createDatabase(_ database: String) throws -> [UInt8] {
+        try binaryResults {
+            guard let statement = try connection.query("SHOW CREATE DATABASE \(SQLQuoting.identifier(database))").rows.first?[1] else {
+                throw DumpError.missingObject("database \(SQLQuoting.identifier(database))")
+            }
+            return statement
+        }
+    }
+
+    /// The triggers on a table in the server's order (by event, then ACTION_ORDER, which a
+    /// restore recreates by creating them in this order), each as its `SHOW CREATE TRIGGER` row
+    /// (name, sql_mode, statement, character_set_client, collation_connection, db collation).
+    func triggers(on table: String, in database: String) throws -> [ResultRow] {
+        try binaryResults {
+            let names = try connection.query("""
+                SELECT TRIGGER_NAME FROM INFORMATION_SCHEMA.TRIGGERS \
+                WHERE EVENT_OBJECT_SCHEMA = \(SQLQuoting.literal(database)) AND EVENT_OBJECT_TABLE = \(SQLQuoting.literal(table))
+                """).rows.compactMap { $0.string(0) }
+            return try names.compactMap { name in
+                try connection.query("SHOW CREATE TRIGGER \(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(name))").rows.first
+            }
+        }
+    }
+
+    /// The columns of the table's first key if it is unique (PRIMARY comes first), for
+    /// `--order-by-primary`, as mariadb-dump picks them.
+    func uniqueKeyColumns(of table: String, in database: String) throws -> [String] {
+        let rows = try connection.query("SHOW KEYS FROM \(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(table))").rows
+        guard let first = rows.first, first.string(1) == "0" else { return [] }
+        let keyName = first.string(2)
+        return rows.prefix { $0.string(2) == keyName }.compactMap { $0.string(4) }
+    }
+
+    /// The next value a sequence would hand out without its cache (`next_not_cached_value`).
+    func sequenceNextValue(_ sequence: String, in database: String) throws -> String? {
+        try connection.query("SELECT next_not_cached_value FROM \(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(sequence))").rows.first?.string(0)
+    }
+
+    /// Runs `body` with `character_set_results = binary`, so definitions arrive unconverted.
+    private func binaryResults<Value>(_ body: () throws -> Value) throws -> Value {
+        try connection.execute("SET SESSION character_set_results = binary")
+        let result = Swift.Result { try body() }
+        try connection.execute("SET SESSION character_set_results = @@character_set_client")
+        return try result.get()
+    }
+}
+
+/// A failure of the dump itself (as opposed to the server's or the output's).
+public enum DumpError: Error, CustomStringConvertible {
+    case missingObject(String)
+    case illegalTable(database: String, table: String)
+    case usage(String)
+
+    public var description: String {
+        switch self {
+        case .missingObject(let what): "the server returned nothing for \(what)"
+        case .illegalTable(let database, let table): "Couldn't find table: \"\(table)\" in database \"\(database)\""
+        case .usage(let message): message
+        }
+    }
+}

@@ -1,0 +1,184 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads MySQL option files the way the server's clients do, and turns the options of the
+/// program's groups into `--name=value` arguments that go before the command line's own (so
+/// the command line wins).
+///
+/// - Files, in order: /etc/my.cnf, /etc/mysql/my.cnf, `--defaults-extra-file`, ~/.my.cnf; or
+///   only `--defaults-file`; or none with `--no-defaults`.
+/// - `!include FILE` and `!includedir DIR` (every `*.cnf` there, in name order).
+/// - Groups: the program's (e.g. `[client]`, `[client-server]`, `[client-mariadb]`,
+///   `[mysqldump]`, `[mariadb-dump]`), and each again with `--defaults-group-suffix`.
+/// - `name=value`, `name = "quoted value"` (with \n \t \\ \s escapes), a bare `name`,
+///   `#` and `;` comment lines, trailing ` # comments` after unquoted values.
+public struct OptionFiles: Sendable {
+    public let groups: [String]
+    public var home: String?
+
+    public init(groups: [String], home: String? = nil) {
+        self.groups = groups
+        self.home = home
+    }
+
+    /// The options controlling which files are read, taken from anywhere on the command line.
+    public struct Selection: Sendable, Equatable {
+        public var noDefaults = false
+        public var defaultsFile: String?
+        public var extraFile: String?
+        public var groupSuffix: String?
+    }
+
+    public static func selection(in arguments: [String]) -> Selection {
+        var selection = Selection()
+        for argument in arguments {
+            if argument == "--" { break }
+            if argument == "--no-defaults" { selection.noDefaults = true }
+            if let value = argument.value(of: "--defaults-file=") { selection.defaultsFile = value }
+            if let value = argument.value(of: "--defaults-extra-file=") { selection.extraFile = value }
+            if let value = argument.value(of: "--defaults-group-suffix=") { selection.groupSuffix = value }
+        }
+        return selection
+    }
+
+    /// The arguments the option files contribute, in file order.
+    public func arguments(for selection: Selection) throws(OptionFileError) -> [String] {
+        if selection.noDefaults { return [] }
+        var files: [String]
+        if let only = selection.defaultsFile {
+            guard FileSystem.isReadable(only) else { throw OptionFileError("Could not open required defaults file: \(only)") }
+            files = [only]
+        } else {
+            files = ["/etc/my.cnf", "/etc/mysql/my.cnf"]
+            if let extra = selection.extraFile {
+                guard FileSystem.isReadable(extra) else { throw OptionFileError("Could not open required defaults file: \(extra)") }
+                files.append(extra)
+            }
+            if let home = home ?? getenv("HOME").map({ String(cString: $0) }) { files.append(home + "/.my.cnf") }
+        }
+        var wanted = Set(groups)
+        if let suffix = selection.groupSuffix { for group in groups { wanted.insert(group + suffix) } }
+        var arguments: [String] = []
+        for file in files where FileSystem.isReadable(file) {
+            try read(file, groups: wanted, depth: 0, into: &arguments)
+        }
+        return arguments
+    }
+
+    private func read(_ path: String, groups: Set<String>, depth: Int, into arguments: inout [String]) throws(OptionFileError) {
+        guard depth < 10 else { throw OptionFileError("\(path): !include nested too deeply") }
+        guard let contents = FileSystem.contents(of: path) else { throw OptionFileError("Could not read option file \(path)") }
+        var inWantedGroup = false
+        for (number, rawLine) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingWhitespace()
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("!includedir") {
+                let directory = String(line.dropFirst("!includedir".count)).trimmingWhitespace()
+                for file in FileSystem.files(in: directory).filter({ $0.hasSuffix(".cnf") }).sorted() {
+                    try read(directory + "/" + file, groups: groups, depth: depth + 1, into: &arguments)
+                }
+                continue
+            }
+            if line.hasPrefix("!include") {
+                let file = String(line.dropFirst("!include".count)).trimmingWhitespace()
+                guard FileSystem.isReadable(file) else { throw OptionFileError("\(path):\(number + 1): cannot open !include file \(file)") }
+                try read(file, groups: groups, depth: depth + 1, into: &arguments)
+                continue
+            }
+            if line.hasPrefix("[") {
+                guard let end = line.firstIndex(of: "]") else {
+                    throw OptionFileError("\(path):\(number + 1): wrong group definition")
+                }
+                let group = line[line.index(after: line.startIndex)..<end].trimmingWhitespace()
+                inWantedGroup = groups.contains(group)
+                continue
+            }
+            guard inWantedGroup else { continue }
+            if let equals = line.firstIndex(of: "=") {
+                let name = line[..<equals].trimmingWhitespace()
+                let value = Self.value(String(line[line.index(after: equals)...]).trimmingWhitespace())
+                arguments.append("--\(name)=\(value)")
+            } else {
+                arguments.append("--\(line)")
+            }
+        }
+    }
+
+    /// An option value with its quotes and escapes resolved, or a trailing comment removed.
+    static func value(_ raw: String) -> String {
+        guard let quote = raw.first, quote == "\"" || quote == "'" else {
+            if let comment = raw.range(of: " #") ?? raw.range(of: "\t#") { return String(raw[..<comment.lowerBound]).trimmingWhitespace() }
+            return raw
+        }
+        var result = ""
+        var escaped = false
+        for character in raw.dropFirst() {
+            if escaped {
+                switch character {
+                case "n": result.append("\n")
+                case "t": result.append("\t")
+                case "r": result.append("\r")
+                case "b": result.append("\u{8}")
+                case "s": result.append(" ")
+                case "\\", "\"", "'": result.append(character)
+                default: result.append("\\"); result.append(character)
+                }
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == quote {
+                break
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}
+
+public struct OptionFileError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The few file-system questions option files need.
+enum FileSystem {
+    static func isReadable(_ path: String) -> Bool { access(path, R_OK) == 0 }
+
+    static func contents(of path: String) -> String? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func files(in directory: String) -> [String] {
+        guard let handle = opendir(directory) else { return [] }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[start...end])
+    }
+
+    func value(of prefix: String) -> String? {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
+    }
+}

@@ -1,0 +1,116 @@
+/// swiftdump's options: mysqldump's names, short forms and defaults, grouped for `--help`.
+enum DumpOptionTable {
+    static let connection = "Connection"
+    static let optionFiles = "Option files (given first)"
+    static let selection = "What to dump"
+    static let consistency = "Consistency and locking"
+    static let output = "Output format"
+    static let behaviour = "Behaviour"
+
+    static let definitions: [OptionDefinition] = [
+        // Option files: read before the rest; see OptionFiles.
+        OptionDefinition("no-defaults", group: optionFiles, help: "Read no option files."),
+        OptionDefinition("defaults-file", argument: .required(valueName: "FILE"), group: optionFiles, help: "Read options from FILE only."),
+        OptionDefinition("defaults-extra-file", argument: .required(valueName: "FILE"), group: optionFiles, help: "Read FILE after the global option files."),
+        OptionDefinition("defaults-group-suffix", argument: .required(valueName: "SUFFIX"), group: optionFiles, help: "Also read the groups with SUFFIX appended."),
+
+        OptionDefinition("host", short: "h", argument: .required(valueName: "name"), group: connection, help: "Connect to host."),
+        OptionDefinition("port", short: "P", argument: .required(valueName: "#"), group: connection, help: "Port number to use for connection.", default: "0 (3306)"),
+        OptionDefinition("socket", short: "S", argument: .required(valueName: "name"), group: connection, help: "The socket file to use for connection."),
+        OptionDefinition("protocol", argument: .required(valueName: "name"), group: connection, help: "The protocol to use for connection (tcp, socket)."),
+        OptionDefinition("user", short: "u", argument: .required(valueName: "name"), group: connection, help: "User for login if not current user."),
+        OptionDefinition("password", short: "p", argument: .optional(valueName: "name"), group: connection, help: "Password to use when connecting to server. If password is not given it's solicited on the tty."),
+        OptionDefinition("compress", short: "C", group: connection, help: "Use compression in server/client protocol.", default: "FALSE"),
+        OptionDefinition("default-character-set", argument: .required(valueName: "name"), group: connection, help: "Set the default character set.", default: "utf8mb4"),
+        OptionDefinition("max-allowed-packet", argument: .required(valueName: "#"), group: connection, help: "The maximum packet length to send to or receive from server.", default: "25165824"),
+        OptionDefinition("net-buffer-length", argument: .required(valueName: "#"), group: connection, help: "The buffer size for TCP/IP and socket communication; also the size at which extended INSERTs are split.", default: "1046528"),
+        OptionDefinition("connect-timeout", argument: .required(valueName: "#"), group: connection, help: "Seconds to wait for the connection.", default: "10"),
+        OptionDefinition("ssl", group: connection, help: "Enable TLS for the connection.", default: "FALSE"),
+        OptionDefinition("ssl-ca", argument: .required(valueName: "name"), group: connection, help: "CA file in PEM format (implies --ssl)."),
+        OptionDefinition("ssl-capath", argument: .required(valueName: "name"), group: connection, help: "CA directory (implies --ssl)."),
+        OptionDefinition("ssl-cert", argument: .required(valueName: "name"), group: connection, help: "X509 cert in PEM format (implies --ssl)."),
+        OptionDefinition("ssl-key", argument: .required(valueName: "name"), group: connection, help: "X509 key in PEM format (implies --ssl)."),
+        OptionDefinition("ssl-cipher", argument: .required(valueName: "name"), group: connection, help: "SSL cipher to use (implies --ssl)."),
+        OptionDefinition("ssl-crl", argument: .required(valueName: "name"), group: connection, help: "Certificate revocation list (implies --ssl)."),
+        OptionDefinition("ssl-crlpath", argument: .required(valueName: "name"), group: connection, help: "Certificate revocation list path (implies --ssl)."),
+        OptionDefinition("ssl-verify-server-cert", group: connection, help: "Verify server's \"Common Name\" in its cert against hostname used when connecting.", default: "FALSE"),
+
+        OptionDefinition("all-databases", short: "A", group: selection, help: "Dump all the databases."),
+        OptionDefinition("databases", short: "B", group: selection, help: "Dump several databases: every name argument is a database, and CREATE DATABASE and USE are included."),
+        OptionDefinition("tables", group: selection, help: "Overrides option --databases (-B)."),
+        OptionDefinition("ignore-table", argument: .required(valueName: "db.table"), group: selection, help: "Do not dump the given table; repeat for several."),
+        OptionDefinition("ignore-database", argument: .required(valueName: "name"), group: selection, help: "Do not dump the given database; repeat for several."),
+        OptionDefinition("where", short: "w", argument: .required(valueName: "cond"), group: selection, help: "Dump only the rows selected by this WHERE condition."),
+        OptionDefinition("no-data", short: "d", group: selection, help: "No row information."),
+        OptionDefinition("no-create-info", short: "t", group: selection, help: "Don't write table creation info."),
+        OptionDefinition("no-create-db", short: "n", group: selection, help: "Suppress the CREATE DATABASE statements written with --databases or --all-databases."),
+        OptionDefinition("routines", short: "R", group: selection, help: "Dump stored routines (functions and procedures).", default: "FALSE"),
+        OptionDefinition("events", short: "E", group: selection, help: "Dump events.", default: "FALSE"),
+        OptionDefinition("triggers", group: selection, help: "Dump triggers for each dumped table.", default: "TRUE"),
+        OptionDefinition("no-tablespaces", short: "y", group: selection, help: "Do not dump any tablespace information (swiftdump never does)."),
+
+        OptionDefinition("single-transaction", group: consistency, help: "Dump all tables in one transaction with a consistent snapshot (REPEATABLE READ); turns off --lock-tables.", default: "FALSE"),
+        OptionDefinition("lock-tables", short: "l", group: consistency, help: "Lock all tables of a database for read while dumping it.", default: "TRUE"),
+        OptionDefinition("lock-all-tables", short: "x", group: consistency, help: "Lock all tables across all databases (FLUSH TABLES WITH READ LOCK); turns off --single-transaction and --lock-tables.", default: "FALSE"),
+        OptionDefinition("master-data", argument: .optional(valueName: "#"), group: consistency, help: "Write the binary log position as CHANGE MASTER TO: 1 as a statement, 2 commented out.", default: "0"),
+        OptionDefinition("source-data", argument: .optional(valueName: "#"), group: consistency, help: "Alias of --master-data.", default: "0"),
+        OptionDefinition("gtid", group: consistency, help: "With --master-data, write the GTID position (MASTER_USE_GTID) instead of file and offset.", default: "FALSE"),
+        OptionDefinition("flush-logs", short: "F", group: consistency, help: "Flush the server's logs before the dump starts.", default: "FALSE"),
+        OptionDefinition("quick", short: "q", group: consistency, help: "Stream rows instead of buffering whole tables (swiftdump always streams).", default: "TRUE"),
+
+        OptionDefinition("opt", group: output, help: "Same as --add-drop-table, --add-locks, --create-options, --quick, --extended-insert, --lock-tables, --set-charset, and --disable-keys. Enabled by default, disable with --skip-opt.", default: "TRUE"),
+        OptionDefinition("extended-insert", short: "e", group: output, help: "Use multiple-row INSERT syntax.", default: "TRUE"),
+        OptionDefinition("complete-insert", short: "c", group: output, help: "Use complete insert statements (with column names).", default: "FALSE"),
+        OptionDefinition("insert-ignore", group: output, help: "Insert rows with INSERT IGNORE.", default: "FALSE"),
+        OptionDefinition("replace", group: output, help: "Use REPLACE INTO instead of INSERT INTO.", default: "FALSE"),
+        OptionDefinition("add-drop-database", group: output, help: "Add a DROP DATABASE before each create.", default: "FALSE"),
+        OptionDefinition("add-drop-table", group: output, help: "Add a DROP TABLE before each create.", default: "TRUE"),
+        OptionDefinition("add-drop-trigger", group: output, help: "Add a DROP TRIGGER before each create.", default: "FALSE"),
+        OptionDefinition("add-locks", group: output, help: "Add locks around INSERT statements.", default: "TRUE"),
+        OptionDefinition("disable-keys", short: "K", group: output, help: "Wrap each table's INSERTs in ALTER TABLE ... DISABLE/ENABLE KEYS.", default: "TRUE"),
+        OptionDefinition("hex-blob", group: output, help: "Dump binary strings (BINARY, VARBINARY, BLOB) in hexadecimal format.", default: "FALSE"),
+        OptionDefinition("create-options", short: "a", group: output, help: "Include all MariaDB specific create options.", default: "TRUE"),
+        OptionDefinition("quote-names", short: "Q", group: output, help: "Quote table and column names with backticks.", default: "TRUE"),
+        OptionDefinition("tz-utc", group: output, help: "Dump TIMESTAMP values in UTC and write SET TIME_ZONE='+00:00' at the top.", default: "TRUE"),
+        OptionDefinition("set-charset", group: output, help: "Add 'SET NAMES default_character_set' to the output.", default: "TRUE"),
+        OptionDefinition("compact", group: output, help: "Give less verbose output: --skip-add-drop-table --skip-add-locks --skip-comments --skip-disable-keys --skip-set-charset.", default: "FALSE"),
+        OptionDefinition("comments", short: "i", group: output, help: "Write additional information.", default: "TRUE"),
+        OptionDefinition("dump-date", group: output, help: "Put a dump date at the end of the output (with --comments).", default: "TRUE"),
+        OptionDefinition("order-by-primary", group: output, help: "Sort each table's rows by primary key, or first unique key, if such a key exists.", default: "FALSE"),
+        OptionDefinition("no-autocommit", group: output, help: "Wrap each table's INSERTs in set autocommit=0 / commit.", default: "FALSE"),
+        OptionDefinition("result-file", short: "r", argument: .required(valueName: "FILE"), group: output, help: "Write to FILE. It is written under a temporary name and renamed when complete, so a failed dump never leaves a complete-looking file."),
+
+        OptionDefinition("force", short: "f", group: behaviour, help: "Continue even if an SQL error occurs while dumping a table.", default: "FALSE"),
+        OptionDefinition("log-error", argument: .required(valueName: "FILE"), group: behaviour, help: "Append warnings and errors to FILE."),
+        OptionDefinition("verbose", short: "v", group: behaviour, help: "Print info about the various stages.", default: "FALSE"),
+    ] + CommonOptions.definitions + unsupported
+
+    /// mysqldump options swiftdump does not implement yet. They are recognised so that a script
+    /// using one is refused with the option's name, rather than told it is unknown or, worse,
+    /// dumped differently than it asked.
+    static let unsupportedNames: Set<String> = [
+        "xml", "tab", "fields-terminated-by", "fields-enclosed-by", "fields-optionally-enclosed-by",
+        "fields-escaped-by", "lines-terminated-by", "compatible", "delayed-insert", "dump-slave",
+        "apply-slave-statements", "include-master-host-port", "delete-master-logs", "all-tablespaces",
+        "flush-privileges", "ignore-table-data", "as-of", "dump-history", "system", "order-by-size",
+        "max-statement-time", "copy-s3-tables", "header", "allow-keywords", "character-sets-dir",
+        "galera-info", "tls-version", "plugin-dir", "default-auth", "print-defaults", "debug",
+        "debug-check", "debug-info", "log-queries", "no-data-med", "pipe", "shared-memory-base-name",
+        "init-command", "dump-system", "skip-definer",
+    ]
+
+    private static var unsupported: [OptionDefinition] {
+        let withValue: Set<String> = [
+            "tab", "fields-terminated-by", "fields-enclosed-by", "fields-optionally-enclosed-by",
+            "fields-escaped-by", "lines-terminated-by", "compatible", "ignore-table-data", "as-of",
+            "system", "max-statement-time", "character-sets-dir", "tls-version", "plugin-dir",
+            "default-auth", "shared-memory-base-name", "init-command",
+        ]
+        let withOptionalValue: Set<String> = ["dump-slave", "debug"]
+        return unsupportedNames.sorted().map { name in
+            let argument: OptionDefinition.Argument = withValue.contains(name) ? .required(valueName: "VALUE")
+                : withOptionalValue.contains(name) ? .optional(valueName: "VALUE") : .none
+            return OptionDefinition(name, argument: argument, group: "Not supported yet (refused)", help: "Recognised from mysqldump; refused.")
+        }
+    }
+}

@@ -1,0 +1,233 @@
+import MariaDBClient
+
+/// Everything a dump run needs, resolved from option files and the command line.
+public struct DumpOptions: Sendable {
+    public enum Scope: Sendable, Equatable {
+        /// `db [tables...]`: no CREATE DATABASE/USE; all tables when the list is empty.
+        case tables(database: String, tables: [String])
+        /// `-B db...`: each database with CREATE DATABASE and USE.
+        case databases([String])
+        /// `-A`.
+        case allDatabases
+    }
+
+    public var connection = ConnectionOptions()
+    /// `-p` without a value: ask on the terminal.
+    public var promptForPassword = false
+    public var scope: Scope = .allDatabases
+    /// The first name argument, as the header's "Database:" line shows it.
+    public var headerDatabase = ""
+
+    public var ignoredTables: Set<String> = []
+    public var ignoredDatabases: Set<String> = []
+    public var whereCondition: String?
+    public var noData = false
+    public var noCreateInfo = false
+    public var noCreateDatabase = false
+    public var routines = false
+    public var events = false
+    public var triggers = true
+
+    public var singleTransaction = false
+    public var lockTables = true
+    public var lockAllTables = false
+    /// 0: none; 1: CHANGE MASTER as a statement; 2: as a comment.
+    public var masterData = 0
+    public var gtid = false
+    public var flushLogs = false
+
+    public var extendedInsert = true
+    public var completeInsert = false
+    public var insertIgnore = false
+    public var replace = false
+    public var addDropDatabase = false
+    public var addDropTable = true
+    public var addDropTrigger = false
+    public var addLocks = true
+    public var disableKeys = true
+    public var hexBlob = false
+    public var createOptions = true
+    public var quoteNames = true
+    public var tzUTC = true
+    public var setCharset = true
+    public var compact = false
+    public var comments = true
+    public var dumpDate = true
+    public var orderByPrimary = false
+    public var noAutocommit = false
+    public var netBufferLength = 1_046_528
+    public var maxAllowedPacket: UInt = 25_165_824
+    public var characterSet = "utf8mb4"
+    public var resultFile: String?
+
+    public var force = false
+    public var verbose = false
+    public var logError: String?
+
+    public init() {}
+}
+
+extension DumpOptions {
+    /// Applies parsed options in the order given, with mysqldump's rules: `--opt`, `--skip-opt`
+    /// and `--compact` set a group of options where they appear (a later option overrides them),
+    /// and the consistency options constrain each other once everything is read.
+    public mutating func apply(_ parsed: ParsedArguments) throws(DumpError) {
+        for option in parsed.options {
+            let on = option.value != .flag(false)
+            let text: String? = if case .text(let value) = option.value { value } else { nil }
+            switch option.name {
+            case "host": connection.host = text
+            case "port": connection.port = UInt32(try Self.number(text, option.name, maximum: 65535))
+            case "socket": connection.socket = text
+            case "protocol":
+                switch text?.lowercased() {
+                case "tcp": connection.transport = .tcp
+                case "socket": connection.transport = .socket
+                default: throw .usage("Unknown or unsupported protocol: \(text ?? "")")
+                }
+            case "user": connection.user = text
+            case "password":
+                if let text {
+                    connection.password = text
+                    promptForPassword = false
+                } else {
+                    promptForPassword = true
+                }
+            case "compress": connection.compress = on
+            case "default-character-set": characterSet = text ?? characterSet
+            case "max-allowed-packet": maxAllowedPacket = UInt(try Self.number(text, option.name, maximum: 1 << 30))
+            case "net-buffer-length": netBufferLength = try Self.number(text, option.name, maximum: 16 << 20)
+            case "connect-timeout": connection.connectTimeout = UInt32(try Self.number(text, option.name, maximum: 31_536_000))
+            case "ssl": connection.tls.enabled = on
+            case "ssl-ca": connection.tls.certificateAuthority = text
+            case "ssl-capath": connection.tls.certificateAuthorityPath = text
+            case "ssl-cert": connection.tls.certificate = text
+            case "ssl-key": connection.tls.key = text
+            case "ssl-cipher": connection.tls.cipher = text
+            case "ssl-crl": connection.tls.certificateRevocationList = text
+            case "ssl-crlpath": connection.tls.certificateRevocationListPath = text
+            case "ssl-verify-server-cert": connection.tls.verifyServerCertificate = on
+
+            case "ignore-table":
+                guard let text, text.contains(".") else { throw .usage("Illegal use of option --ignore-table=<database>.<table>") }
+                ignoredTables.insert(text)
+            case "ignore-database": if let text { ignoredDatabases.insert(text) }
+            case "where": whereCondition = text
+            case "no-data": noData = on
+            case "no-create-info": noCreateInfo = on
+            case "no-create-db": noCreateDatabase = on
+            case "routines": routines = on
+            case "events": events = on
+            case "triggers": triggers = on
+
+            case "single-transaction": singleTransaction = on
+            case "lock-tables": lockTables = on
+            case "lock-all-tables": lockAllTables = on
+            case "master-data", "source-data":
+                masterData = text == nil ? 1 : try Self.number(text, option.name, maximum: 2)
+            case "gtid": gtid = on
+            case "flush-logs": flushLogs = on
+
+            case "opt":
+                extendedInsert = on; addDropTable = on; addLocks = on; createOptions = on
+                disableKeys = on; lockTables = on; setCharset = on
+            case "compact":
+                compact = on
+                if on { comments = false; addDropTable = false; disableKeys = false; addLocks = false; setCharset = false }
+            case "extended-insert": extendedInsert = on
+            case "complete-insert": completeInsert = on
+            case "insert-ignore": insertIgnore = on
+            case "replace": replace = on
+            case "add-drop-database": addDropDatabase = on
+            case "add-drop-table": addDropTable = on
+            case "add-drop-trigger": addDropTrigger = on
+            case "add-locks": addLocks = on
+            case "disable-keys": disableKeys = on
+            case "hex-blob": hexBlob = on
+            case "create-options": createOptions = on
+            case "quote-names": quoteNames = on
+            case "tz-utc": tzUTC = on
+            case "set-charset": setCharset = on
+            case "comments": comments = on
+            case "dump-date": dumpDate = on
+            case "order-by-primary": orderByPrimary = on
+            case "no-autocommit": noAutocommit = on
+            case "result-file": resultFile = text
+            case "force": force = on
+            case "log-error": logError = text
+            case "verbose": verbose = on
+            case "tables", "databases", "all-databases", "quick", "no-tablespaces", "help", "version",
+                 "no-defaults", "defaults-file", "defaults-extra-file", "defaults-group-suffix":
+                break  // handled with the positional arguments, or before (option files), or always true
+            default:
+                throw .usage("option '--\(option.name)' is not supported by swiftdump yet")
+            }
+        }
+        try resolveScope(parsed)
+        try resolveConsistency()
+    }
+
+    private mutating func resolveScope(_ parsed: ParsedArguments) throws(DumpError) {
+        // --tables after --databases wins, as in mysqldump (each turns the other off).
+        var databasesMode = false
+        var all = false
+        for option in parsed.options {
+            switch option.name {
+            case "databases": databasesMode = option.value != .flag(false)
+            case "tables": if option.value != .flag(false) { databasesMode = false }
+            case "all-databases": all = option.value != .flag(false)
+            default: break
+            }
+        }
+        let names = parsed.positionals
+        headerDatabase = names.first ?? ""
+        if all {
+            guard names.isEmpty else { throw .usage("--all-databases takes no database names (got \(names.joined(separator: " ")))") }
+            scope = .allDatabases
+        } else if databasesMode {
+            guard !names.isEmpty else { throw .usage("--databases needs at least one database name") }
+            scope = .databases(names)
+        } else {
+            guard let database = names.first else {
+                throw .usage("""
+                    Usage: swiftdump [OPTIONS] database [tables]
+                    OR     swiftdump [OPTIONS] --databases DB1 [DB2 DB3...]
+                    OR     swiftdump [OPTIONS] --all-databases
+                    For more options, use swiftdump --help
+                    """)
+            }
+            scope = .tables(database: database, tables: Array(names.dropFirst()))
+        }
+    }
+
+    private mutating func resolveConsistency() throws(DumpError) {
+        if singleTransaction && lockAllTables {
+            throw .usage("You can't use --single-transaction and --lock-all-tables at the same time.")
+        }
+        if insertIgnore && replace {
+            throw .usage("You can't use --insert-ignore and --replace at the same time.")
+        }
+        if masterData > 0 && !singleTransaction { lockAllTables = true }
+        if singleTransaction || lockAllTables { lockTables = false }
+    }
+
+    /// A number with mysqldump's optional K, M or G suffix.
+    static func number(_ text: String?, _ option: String, maximum: Int) throws(DumpError) -> Int {
+        guard var digits = text?.trimmingWhitespace(), !digits.isEmpty else {
+            throw .usage("option '--\(option)' requires a number")
+        }
+        var multiplier = 1
+        switch digits.last?.uppercased() {
+        case "K": multiplier = 1 << 10
+        case "M": multiplier = 1 << 20
+        case "G": multiplier = 1 << 30
+        default: break
+        }
+        if multiplier > 1 { digits.removeLast() }
+        guard let value = Int(digits), value >= 0, value.multipliedReportingOverflow(by: multiplier).overflow == false,
+              value * multiplier <= maximum else {
+            throw .usage("Error while setting value '\(text ?? "")' to '\(option.replacing("-", with: "_"))'")
+        }
+        return value * multiplier
+    }
+}

@@ -1,0 +1,288 @@
+import MariaDBClient
+
+/// Runs one dump over one connection, writing mysqldump-compatible SQL to an ``OutputStream``.
+///
+/// Order of the output, as mariadb-dump 10.11's: header; replication position; per database
+/// its CREATE DATABASE/USE, sequences, then each table's structure, data and triggers, then its
+/// views, routines and events; the deferred GTID; the footer.
+public final class Dumper {
+    let options: DumpOptions
+    let connection: Connection
+    let output: OutputStream
+    let text: DumpText
+    let catalog: Catalog
+    /// Messages for standard error (and --log-error): warnings, --force errors, --verbose.
+    let report: (String) -> Void
+    /// Errors skipped under --force; the run still exits non-zero.
+    private(set) var skippedErrors = 0
+
+    public init(options: DumpOptions, connection: Connection, output: OutputStream, report: @escaping (String) -> Void) {
+        self.options = options
+        self.connection = connection
+        self.output = output
+        self.text = DumpText(options: options)
+        self.catalog = Catalog(connection: connection)
+        self.report = report
+    }
+
+    /// Dumps everything `options` selects. Returns the number of errors skipped with --force.
+    public func run() throws -> Int {
+        try prepareSession()
+        let databases = try selectedDatabases()
+        let position = try establishConsistency(databases: databases)
+
+        try output.write(text.header(host: options.connection.host ?? "localhost", serverInfo: connection.serverInfo))
+        if let position { try output.write(text.replicationPosition(file: position.file, position: position.offset, gtid: position.gtid)) }
+        var viewsByDatabase: [(database: String, views: [String])] = []
+        for database in databases {
+            let views = try dumpDatabase(database)
+            if !views.isEmpty { viewsByDatabase.append((database, views)) }
+        }
+        // Views come after every database's tables, so a view may use a table of any of them.
+        for (database, views) in viewsByDatabase {
+            if case .tables = options.scope {} else { try output.write(text.databasePreamble(database, createStatement: nil)) }
+            try connection.execute("USE \(SQLQuoting.identifier(database))")
+            for view in views {
+                try guarded(view) { try dumpView(view, in: database) }
+            }
+        }
+        if let position, options.masterData > 0 { try output.write(text.deferredGTID(position.gtid)) }
+        try output.write(text.footer(date: DumpText.localDate()))
+        if options.singleTransaction { try connection.execute("COMMIT") }
+        if options.lockAllTables { try connection.execute("UNLOCK TABLES") }
+        return skippedErrors
+    }
+
+    // MARK: Session and consistency
+
+    private func prepareSession() throws {
+        var sqlMode = ""
+        if !options.createOptions { sqlMode = "NO_KEY_OPTIONS,NO_TABLE_OPTIONS,NO_FIELD_OPTIONS" }
+        try connection.execute("SET SESSION sql_mode = '\(sqlMode)'")
+        try connection.execute("SET SESSION SQL_QUOTE_SHOW_CREATE = \(options.quoteNames ? 1 : 0)")
+        // A consumer that stalls (a slow disk, a pipe) must not get the stream cut after 60 s.
+        try connection.execute("SET SESSION net_write_timeout = 86400, SESSION net_read_timeout = 86400")
+        if options.tzUTC { try connection.execute("SET SESSION time_zone = '+00:00'") }
+    }
+
+    private struct ReplicationPosition {
+        let file: String
+        let offset: String
+        let gtid: String
+    }
+
+    /// Takes the locks or snapshot the options ask for and reads the binary log position.
+    private func establishConsistency(databases: [String]) throws -> ReplicationPosition? {
+        if options.lockAllTables {
+            try connection.execute("FLUSH /*!40101 LOCAL */ TABLES")
+            try connection.execute("FLUSH TABLES WITH READ LOCK")
+        }
+        if options.flushLogs { try connection.execute("FLUSH LOGS") }
+        if options.singleTransaction {
+            try connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            try connection.execute("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */")
+        }
+        guard options.masterData > 0 else { return nil }
+        // Inside a consistent snapshot MariaDB reports the position matching it; under the
+        // global read lock SHOW MASTER STATUS is exact.
+        var file: String?
+        var offset: String?
+        if options.singleTransaction {
+            for row in try connection.query("SHOW STATUS LIKE 'binlog_snapshot_%'").rows {
+                if row.string(0) == "Binlog_snapshot_file" { file = row.string(1) }
+                if row.string(0) == "Binlog_snapshot_position" { offset = row.string(1) }
+            }
+        }
+        if file == nil || file == "" {
+            guard let row = try connection.query("SHOW MASTER STATUS").rows.first else {
+                throw DumpError.usage("--master-data needs the binary log to be enabled on the server")
+            }
+            file = row.string(0)
+            offset = row.string(1)
+        }
+        let gtid = try connection.query("SELECT @@GLOBAL.gtid_binlog_pos").rows.first?.string(0) ?? ""
+        return ReplicationPosition(file: file ?? "", offset: offset ?? "", gtid: gtid)
+    }
+
+    // MARK: Databases
+
+    private func selectedDatabases() throws -> [String] {
+        switch options.scope {
+        case .tables(let database, _):
+            return [database]
+        case .databases(let names):
+            return names.filter { !options.ignoredDatabases.contains($0) }
+        case .allDatabases:
+            let skipped: Set<String> = ["information_schema", "performance_schema", "sys"]
+            return try catalog.databases().filter { !skipped.contains($0.lowercased()) && !options.ignoredDatabases.contains($0) }
+        }
+    }
+
+    /// Dumps a database's tables, events and routines; returns its views, dumped at the end.
+    private func dumpDatabase(_ database: String) throws -> [String] {
+        let entries = try selectedEntries(of: database)
+        if case .tables = options.scope {
+            // db [tables]: no CREATE DATABASE or USE, as in mysqldump.
+        } else {
+            let create = options.noCreateDatabase ? nil : try catalog.createDatabase(database)
+            try output.write(text.databasePreamble(database, createStatement: create))
+        }
+        try connection.execute("USE \(SQLQuoting.identifier(database))")
+        // Views are locked too: reading a view's definition under LOCK TABLES needs it.
+        let lockable = entries.filter { $0.kind != .sequence }
+        if options.lockTables && !lockable.isEmpty {
+            let list = lockable.map { "\(SQLQuoting.identifier($0.name)) READ /*!32311 LOCAL */" }.joined(separator: ",")
+            try connection.execute("LOCK TABLES \(list)")
+        }
+        defer { if options.lockTables && !lockable.isEmpty { _ = try? connection.execute("UNLOCK TABLES") } }
+
+        let engines = try catalog.engines(in: database)
+        for entry in entries where entry.kind == .sequence {
+            try guarded(entry.name) { try dumpSequence(entry.name, in: database) }
+        }
+        for entry in entries where entry.kind == .table {
+            try guarded(entry.name) {
+                try dumpTable(entry.name, in: database, engine: engines[entry.name] ?? "")
+            }
+        }
+        if options.events { try dumpEvents(in: database) }
+        if options.routines { try dumpRoutines(in: database) }
+        return options.noCreateInfo ? [] : entries.filter { $0.kind == .view }.map(\.name)
+    }
+
+    /// The objects to dump in `database`: all of them, or the tables named on the command line
+    /// (each must exist: mysqldump's "Couldn't find table", exit 6), less --ignore-table.
+    private func selectedEntries(of database: String) throws -> [Catalog.Entry] {
+        let all = try catalog.entries(of: database)
+        var selected = all
+        if case .tables(_, let names) = options.scope, !names.isEmpty {
+            selected = try names.map { name in
+                guard let entry = all.first(where: { $0.name == name }) else {
+                    throw DumpError.illegalTable(database: database, table: name)
+                }
+                return entry
+            }
+        }
+        return selected.filter { !options.ignoredTables.contains("\(database).\($0.name)") }
+    }
+
+    /// Runs one object's dump; under --force a server error is reported and the dump goes on.
+    private func guarded(_ object: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as MariaDBError where options.force {
+            skippedErrors += 1
+            report("swiftdump: Couldn't dump \(SQLQuoting.identifier(object)): \(error)")
+        }
+    }
+
+    // MARK: Objects
+
+    private func dumpSequence(_ sequence: String, in database: String) throws {
+        guard !options.noCreateInfo else { return }
+        let create = try catalog.showCreate("SEQUENCE", sequence, in: database)
+        let next = try catalog.sequenceNextValue(sequence, in: database)
+        try output.write(text.sequence(sequence, createStatement: create[1] ?? [], nextValue: next))
+    }
+
+    private func dumpTable(_ table: String, in database: String, engine: String) throws {
+        let columns = try catalog.columns(of: table, in: database)
+        if !options.noCreateInfo {
+            let create = try catalog.showCreate("TABLE", table, in: database)
+            try output.write(text.tableStructureHeading(table))
+            try output.write(text.createTable(create[1] ?? [], table: table))
+        }
+        let dataless: Set<String> = ["MRG_MYISAM", "MRG_MyISAM", "FEDERATED", "BLACKHOLE"]
+        if !options.noData && !dataless.contains(engine) {
+            try dumpRows(of: table, in: database, columns: columns)
+        }
+        if options.triggers { try dumpTriggers(on: table, in: database) }
+    }
+
+    /// Streams the table's rows into INSERT statements.
+    private func dumpRows(of table: String, in database: String, columns: [Catalog.ColumnInfo]) throws {
+        // Generated columns are computed by the server on restore; their values are not dumped,
+        // which needs a column list, as INVISIBLE columns do.
+        let dumped = columns.filter { !$0.isGenerated }
+        guard !dumped.isEmpty else { return }
+        let needsColumnList = options.completeInsert || dumped.count != columns.count || columns.contains(where: \.isInvisible)
+
+        let orderColumns = options.orderByPrimary ? try catalog.uniqueKeyColumns(of: table, in: database) : []
+        let orderBy = orderColumns.isEmpty ? nil : orderColumns.map(SQLQuoting.identifier).joined(separator: ",")
+        var query = "SELECT /*!40001 SQL_NO_CACHE */ \(dumped.map { SQLQuoting.identifier($0.name) }.joined(separator: ", ")) FROM \(SQLQuoting.identifier(table))"
+        if let condition = options.whereCondition { query += " WHERE \(condition)" }
+        if let orderBy { query += " ORDER BY \(orderBy)" }
+
+        try output.write(text.dataHeading(table, orderBy: orderBy))
+        var writer = InsertWriter(
+            statementStart: text.insertStart(table, columns: dumped.map(\.name), withColumnList: needsColumnList),
+            extended: options.extendedInsert,
+            netBufferLength: options.netBufferLength,
+            hexBlob: options.hexBlob,
+            output: output)
+        try connection.stream(query, into: &writer)
+        try writer.finish()
+        try output.write(text.dataTrailer(table))
+    }
+
+    private func dumpTriggers(on table: String, in database: String) throws {
+        for row in try catalog.triggers(on: table, in: database) {
+            try output.write(text.trigger(
+                name: row.string(0) ?? "", sqlMode: row.string(1) ?? "", statement: row[2] ?? [],
+                client: row.string(3) ?? "utf8mb4", collation: row.string(4) ?? "utf8mb4_general_ci"))
+        }
+    }
+
+    private func dumpView(_ view: String, in database: String) throws {
+        let row = try catalog.showCreate("VIEW", view, in: database)
+        try output.write(text.view(view, createStatement: row[1] ?? [], client: row.string(2) ?? "utf8mb4", collation: row.string(3) ?? "utf8mb4_general_ci"))
+    }
+
+    private func dumpRoutines(in database: String) throws {
+        try output.write(text.comment("\n--\n-- Dumping routines for database '\(SQLQuoting.forComment(database))'\n--\n"))
+        for kind in ["FUNCTION", "PROCEDURE", "PACKAGE", "PACKAGE BODY"] {
+            let names = try connection.query("SHOW \(kind) STATUS WHERE Db = \(SQLQuoting.literal(database))").rows.compactMap { $0.string(1) }
+            for name in names {
+                try connection.execute("SET SESSION character_set_results = binary")
+                defer { _ = try? connection.execute("SET SESSION character_set_results = @@character_set_client") }
+                guard let row = try connection.query("SHOW CREATE \(kind) \(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(name))").rows.first,
+                      let statement = row[2], !statement.isEmpty else {
+                    throw DumpError.usage("insufficient privileges to SHOW CREATE \(kind) \(SQLQuoting.identifier(name))")
+                }
+                try output.write(text.routine(kind: kind, name: name, sqlMode: row.string(1) ?? "", statement: statement,
+                                              client: row.string(3) ?? "utf8mb4", collation: row.string(4) ?? "utf8mb4_general_ci"))
+            }
+        }
+    }
+
+    private func dumpEvents(in database: String) throws {
+        try output.write(text.comment("\n--\n-- Dumping events for database '\(SQLQuoting.forComment(database))'\n--\n"))
+        let names = try connection.query("SHOW EVENTS FROM \(SQLQuoting.identifier(database))").rows.compactMap { $0.string(1) }
+        guard !names.isEmpty else { return }
+        try output.write("/*!50106 SET @save_time_zone= @@TIME_ZONE */ ;\n")
+        var delimiter = ";"
+        for name in names {
+            try connection.execute("SET SESSION character_set_results = binary")
+            defer { _ = try? connection.execute("SET SESSION character_set_results = @@character_set_client") }
+            guard let row = try connection.query("SHOW CREATE EVENT \(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(name))").rows.first,
+                  let statement = row[3], !statement.isEmpty else { continue }
+            if options.addDropTable { try output.write("/*!50106 DROP EVENT IF EXISTS \(text.name(name)) */\(delimiter)\n") }
+            // A delimiter of semicolons that does not occur in the statement.
+            delimiter = ";;"
+            while statement.firstRange(of: Array(delimiter.utf8)) != nil { delimiter += ";" }
+            var block = "DELIMITER \(delimiter)\n"
+            block += DumpText.characterSetSwitch(client: row.string(4) ?? "utf8mb4", collation: row.string(5) ?? "utf8mb4_general_ci")
+                .replacing(" */ ;\n", with: " */ \(delimiter)\n")
+            block += "/*!50003 SET @saved_sql_mode       = @@sql_mode */ \(delimiter)\n/*!50003 SET sql_mode              = '\(row.string(1) ?? "")' */ \(delimiter)\n"
+            block += "/*!50003 SET @saved_time_zone      = @@time_zone */ \(delimiter)\n/*!50003 SET time_zone             = '\(row.string(2) ?? "SYSTEM")' */ \(delimiter)\n"
+            var bytes = Array(block.utf8) + Array("/*!50106 ".utf8)
+            bytes += DumpText.coverDefiner(statement, definerVersion: "50117", statementVersion: "50106", keyword: " EVENT")
+            bytes += Array(" */ \(delimiter)\n".utf8)
+            bytes += Array("/*!50003 SET time_zone             = @saved_time_zone */ \(delimiter)\n".utf8)
+            bytes += Array(DumpText.sqlModeRestore.replacing(" */ ;\n", with: " */ \(delimiter)\n").utf8)
+            bytes += Array(DumpText.characterSetRestore.replacing(" */ ;\n", with: " */ \(delimiter)\n").utf8)
+            try output.write(bytes)
+        }
+        try output.write("DELIMITER ;\n/*!50106 SET TIME_ZONE= @save_time_zone */ ;\n")
+    }
+}

@@ -1,0 +1,283 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The fixed SQL text around the data, worded and spaced exactly as mariadb-dump 10.11 writes
+/// it, so a swiftdump file and a mariadb-dump file differ only in the tool's name and the date.
+struct DumpText {
+    let options: DumpOptions
+
+    /// A name in a statement: quoted unless --skip-quote-names.
+    func name(_ name: String) -> String {
+        options.quoteNames ? SQLQuoting.identifier(name) : name
+    }
+
+    /// A `--` comment block, written only with --comments.
+    func comment(_ text: String) -> String {
+        options.comments ? text : ""
+    }
+
+    /// A name inside a comment: always quoted, newlines continued as comments.
+    func commentName(_ name: String) -> String {
+        SQLQuoting.forComment(SQLQuoting.identifier(name))
+    }
+
+    /// The sandbox-mode line the MariaDB client honours (it refuses `\!` shell escapes after it).
+    static let sandboxLine = "/*M!999999\\- enable the sandbox mode */ \n"
+
+    func header(host: String, serverInfo: String) -> String {
+        var text = Self.sandboxLine
+        guard !options.compact else { return text }
+        text += comment("-- \(SwiftDumpVersion.line(program: "swiftdump"))\n--\n")
+        text += comment("-- Host: \(SQLQuoting.forComment(host))    Database: \(SQLQuoting.forComment(options.headerDatabase))\n")
+        text += comment("-- ------------------------------------------------------\n")
+        text += comment("-- Server version\t\(serverInfo)\n")
+        if options.setCharset {
+            text += """
+
+                /*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;
+                /*!40101 SET @OLD_CHARACTER_SET_RESULTS=@@CHARACTER_SET_RESULTS */;
+                /*!40101 SET @OLD_COLLATION_CONNECTION=@@COLLATION_CONNECTION */;
+                /*!40101 SET NAMES \(options.characterSet) */;
+
+                """
+        }
+        if options.tzUTC {
+            text += "/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;\n/*!40103 SET TIME_ZONE='+00:00' */;\n"
+        }
+        if !options.noCreateInfo {
+            text += "/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;\n"
+        }
+        text += "/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;\n"
+        text += "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n"
+        text += "/*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;\n"
+        return text
+    }
+
+    func footer(date: String) -> String {
+        guard !options.compact else { return "" }
+        var text = ""
+        if options.tzUTC { text += "/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n" }
+        text += "\n/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n"
+        text += "/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;\n"
+        if !options.noCreateInfo { text += "/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;\n" }
+        if options.setCharset {
+            text += """
+                /*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;
+                /*!40101 SET CHARACTER_SET_RESULTS=@OLD_CHARACTER_SET_RESULTS */;
+                /*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;
+
+                """
+        }
+        text += "/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;\n\n"
+        text += comment(options.dumpDate ? "-- Dump completed on \(date)\n" : "-- Dump completed\n")
+        return text
+    }
+
+    /// The binary log position (`--master-data`), before the first database.
+    func replicationPosition(file: String, position: String, gtid: String) -> String {
+        let commented = options.masterData == 2 ? "-- " : ""
+        let alternately = """
+
+            --
+            -- Alternately, following is the position of the binary logging from SHOW MASTER STATUS at point of backup.
+            -- Use this when creating a slave of the master server where the backup was made.
+            -- The new server will be connecting to the master server where the backup was taken.
+            --
+
+
+            """
+        let change = "CHANGE MASTER TO MASTER_LOG_FILE='\(file)', MASTER_LOG_POS=\(position);\n"
+        if options.gtid {
+            return "\(commented)CHANGE MASTER TO MASTER_USE_GTID=slave_pos;\n"
+                + "\n-- A corresponding to the above master-data CHANGE-MASTER settings to the slave gtid state is printed later in the file.\n"
+                + alternately + "-- " + change
+        }
+        return alternately + commented + change
+            + "\n-- A corresponding to the above master-data CHANGE-MASTER settings to the slave gtid state is printed as comments later in the file.\n"
+    }
+
+    /// The GTID position (`--master-data`), after the last database.
+    func deferredGTID(_ gtid: String) -> String {
+        let commented = options.gtid && options.masterData == 1 ? "" : "-- "
+        return "\n-- The deferred gtid setting for slave corresponding to the master-data CHANGE-MASTER follows\n"
+            + "\n-- Preferably use GTID to start replication from GTID position:\n\n"
+            + "\(commented)SET GLOBAL gtid_slave_pos='\(gtid)';\n"
+    }
+
+    /// CREATE DATABASE and USE, for --databases and --all-databases.
+    func databasePreamble(_ database: String, createStatement: [UInt8]?) -> String {
+        var text = "\n" + comment("--\n-- Current Database: \(commentName(database))\n--\n\n")
+        if options.addDropDatabase && createStatement != nil {
+            text += "/*!40000 DROP DATABASE IF EXISTS \(name(database))*/;\n\n"
+        }
+        if let createStatement {
+            var statement = String(decoding: createStatement, as: UTF8.self)
+            let prefix = "CREATE DATABASE "
+            if statement.hasPrefix(prefix) {
+                statement = prefix + "/*!32312 IF NOT EXISTS*/ " + statement.dropFirst(prefix.count)
+            }
+            text += statement + ";\n\n"
+        }
+        return text + "USE \(name(database));\n"
+    }
+
+    func tableStructureHeading(_ table: String) -> String {
+        comment("\n--\n-- Table structure for table \(commentName(table))\n--\n\n")
+    }
+
+    /// The CREATE TABLE block: mariadb-dump wraps it in a character_set_client switch.
+    func createTable(_ statement: [UInt8], table: String) -> [UInt8] {
+        var text = ""
+        if options.addDropTable { text += "DROP TABLE IF EXISTS \(name(table));\n" }
+        text += "/*!40101 SET @saved_cs_client     = @@character_set_client */;\n"
+        text += "/*!40101 SET character_set_client = utf8mb4 */;\n"
+        return Array(text.utf8) + statement + Array(";\n/*!40101 SET character_set_client = @saved_cs_client */;\n".utf8)
+    }
+
+    func sequence(_ sequence: String, createStatement: [UInt8], nextValue: String?) -> [UInt8] {
+        var text = comment("\n--\n-- Sequence structure for \(commentName(sequence))\n--\n\n")
+        if options.addDropTable { text += "DROP SEQUENCE IF EXISTS \(name(sequence));\n" }
+        var bytes = Array(text.utf8) + createStatement + Array(";\n".utf8)
+        if let nextValue { bytes += Array("SELECT SETVAL(\(name(sequence)), \(nextValue), 0);\n".utf8) }
+        return bytes
+    }
+
+    /// The lines before a table's rows.
+    func dataHeading(_ table: String, orderBy: String?) -> String {
+        var text = comment("\n--\n-- Dumping data for table \(commentName(table))\n--\n")
+        if let condition = options.whereCondition { text += comment("-- WHERE:  \(SQLQuoting.forComment(condition))\n") }
+        if let orderBy { text += comment("-- ORDER BY:  \(SQLQuoting.forComment(orderBy))\n") }
+        if !options.compact { text += "\n" }
+        if options.noAutocommit { text += "SET @OLD_AUTOCOMMIT=@@AUTOCOMMIT, @@AUTOCOMMIT=0;\n" }
+        if options.addLocks { text += "LOCK TABLES \(name(table)) WRITE;\n" }
+        if options.disableKeys { text += "/*!40000 ALTER TABLE \(name(table)) DISABLE KEYS */;\n" }
+        return text
+    }
+
+    /// The lines after a table's rows.
+    func dataTrailer(_ table: String) -> String {
+        var text = ""
+        if options.disableKeys { text += "/*!40000 ALTER TABLE \(name(table)) ENABLE KEYS */;\n" }
+        if options.addLocks { text += "UNLOCK TABLES;\n" }
+        if options.noAutocommit { text += "COMMIT;\nSET AUTOCOMMIT=@OLD_AUTOCOMMIT;\n" }
+        return text
+    }
+
+    /// The start of every INSERT: verb, table, column list when needed.
+    func insertStart(_ table: String, columns: [String], withColumnList: Bool) -> [UInt8] {
+        var text = options.replace ? "REPLACE " : "INSERT "
+        if options.insertIgnore { text += "IGNORE " }
+        text += "INTO \(name(table))"
+        if withColumnList {
+            text += " (" + columns.map(name).joined(separator: ", ") + ") VALUES "
+            if !options.extendedInsert { text += "(" }
+        } else {
+            text += options.extendedInsert ? " VALUES\n" : " VALUES ("
+        }
+        return Array(text.utf8)
+    }
+
+    /// The `SET` lines that give a trigger, routine or event its own character set.
+    static func characterSetSwitch(client: String, collation: String) -> String {
+        """
+        /*!50003 SET @saved_cs_client      = @@character_set_client */ ;
+        /*!50003 SET @saved_cs_results     = @@character_set_results */ ;
+        /*!50003 SET @saved_col_connection = @@collation_connection */ ;
+        /*!50003 SET character_set_client  = \(client) */ ;
+        /*!50003 SET character_set_results = \(client) */ ;
+        /*!50003 SET collation_connection  = \(collation) */ ;
+
+        """
+    }
+
+    static let characterSetRestore = """
+        /*!50003 SET character_set_client  = @saved_cs_client */ ;
+        /*!50003 SET character_set_results = @saved_cs_results */ ;
+        /*!50003 SET collation_connection  = @saved_col_connection */ ;
+
+        """
+
+    static func sqlModeSwitch(_ mode: String) -> String {
+        "/*!50003 SET @saved_sql_mode       = @@sql_mode */ ;\n/*!50003 SET sql_mode              = '\(mode)' */ ;\n"
+    }
+
+    static let sqlModeRestore = "/*!50003 SET sql_mode              = @saved_sql_mode */ ;\n"
+
+    /// A trigger as mariadb-dump writes it, after its table's data (row of SHOW CREATE TRIGGER).
+    func trigger(name triggerName: String, sqlMode: String, statement: [UInt8], client: String, collation: String) -> [UInt8] {
+        var text = Self.characterSetSwitch(client: client, collation: collation) + Self.sqlModeSwitch(sqlMode)
+        if options.addDropTrigger { text += "/*!50032 DROP TRIGGER IF EXISTS \(name(triggerName)) */;\n" }
+        text += "DELIMITER ;;\n/*!50003 "
+        var bytes = Array(text.utf8)
+        bytes += Self.coverDefiner(statement, definerVersion: "50017", statementVersion: "50003", keyword: " TRIGGER")
+        // The closing comment on its own line: a body ending in a `--` comment must not swallow it.
+        bytes += Array(" \n*/;;\nDELIMITER ;\n".utf8)
+        bytes += Array((Self.sqlModeRestore + Self.characterSetRestore).utf8)
+        return bytes
+    }
+
+    /// Puts `DEFINER=...` in its own versioned comment, as mariadb-dump does, so servers that
+    /// do not know DEFINER skip it: `CREATE DEFINER=x TRIGGER t` becomes
+    /// `CREATE*/ /*!50017 DEFINER=x*/ /*!50003 TRIGGER t`.
+    static func coverDefiner(_ statement: [UInt8], definerVersion: String, statementVersion: String, keyword: String) -> [UInt8] {
+        guard let definer = statement.firstRange(of: Array(" DEFINER".utf8)),
+              let body = statement[definer.upperBound...].firstRange(of: Array(keyword.utf8)) else { return statement }
+        return Array(statement[..<definer.lowerBound]) + Array("*/ /*!\(definerVersion)".utf8)
+            + Array(statement[definer.lowerBound..<body.lowerBound]) + Array("*/ /*!\(statementVersion)".utf8)
+            + Array(statement[body.lowerBound...])
+    }
+
+    /// A view's final definition (no placeholder table comes before it).
+    func view(_ view: String, createStatement: [UInt8], client: String, collation: String) -> [UInt8] {
+        // The DROP is written whatever --add-drop-table says, as mariadb-dump does.
+        var text = comment("\n--\n-- Final view structure for view \(commentName(view))\n--\n\n")
+        text += "/*!50001 DROP VIEW IF EXISTS \(name(view))*/;\n"
+        text += """
+            /*!50001 SET @saved_cs_client          = @@character_set_client */;
+            /*!50001 SET @saved_cs_results         = @@character_set_results */;
+            /*!50001 SET @saved_col_connection     = @@collation_connection */;
+            /*!50001 SET character_set_client      = \(client) */;
+            /*!50001 SET character_set_results     = \(client) */;
+            /*!50001 SET collation_connection      = \(collation) */;
+
+            """
+        var bytes = Array(text.utf8)
+        // CREATE ALGORITHM=... DEFINER=... SQL SECURITY ... VIEW `v` AS ...
+        if let definer = createStatement.firstRange(of: Array(" DEFINER=".utf8)),
+           let security = createStatement[definer.upperBound...].firstRange(of: Array(" SQL SECURITY ".utf8)),
+           let viewKeyword = createStatement[security.upperBound...].firstRange(of: Array(" VIEW ".utf8)) {
+            bytes += Array("/*!50001 ".utf8) + createStatement[..<definer.lowerBound] + Array(" */\n".utf8)
+            bytes += Array("/*!50013 ".utf8) + createStatement[(definer.lowerBound + 1)..<viewKeyword.lowerBound] + Array(" */\n".utf8)
+            bytes += Array("/*!50001 ".utf8) + createStatement[(viewKeyword.lowerBound + 1)...] + Array(" */;\n".utf8)
+        } else {
+            bytes += Array("/*!50001 ".utf8) + createStatement + Array(" */;\n".utf8)
+        }
+        bytes += Array("""
+            /*!50001 SET character_set_client      = @saved_cs_client */;
+            /*!50001 SET character_set_results     = @saved_cs_results */;
+            /*!50001 SET collation_connection      = @saved_col_connection */;
+
+            """.utf8)
+        return bytes
+    }
+
+    /// A routine (`-R`) as mariadb-dump writes it.
+    func routine(kind: String, name routineName: String, sqlMode: String, statement: [UInt8], client: String, collation: String) -> [UInt8] {
+        var text = Self.sqlModeSwitch(sqlMode)
+        if options.addDropTable { text += "/*!50003 DROP \(kind) IF EXISTS \(name(routineName)) */;\n" }
+        text += Self.characterSetSwitch(client: client, collation: collation)
+        text += "DELIMITER ;;\n"
+        return Array(text.utf8) + statement + Array("\n;;\nDELIMITER ;\n".utf8)
+            + Array((Self.sqlModeRestore + Self.characterSetRestore).utf8)
+    }
+
+    /// The local date and time as mariadb-dump prints it: 2024-01-31 23:59:59.
+    static func localDate() -> String {
+        var now = time(nil)
+        var parts = tm()
+        localtime_r(&now, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+    }
+}

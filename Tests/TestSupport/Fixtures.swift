@@ -1,0 +1,76 @@
+import Foundation
+import Synchronization
+
+/// Loads SQL into the test server with the stock `mariadb` client, once per test process:
+/// our fixtures under fixtures/, and the shared datasets (sakila, world) from ../shared.
+public enum Fixtures {
+    private static let loaded = Mutex<Set<String>>([])
+
+    /// Loads fixtures/NAME.sql (which creates its own database) unless this process already did.
+    public static func load(_ name: String) throws {
+        try once(name) { try StockTools.mysql(input: try read(RepositoryPaths.fixture("\(name).sql"))) }
+    }
+
+    /// The sakila sample database, as database `sakila`.
+    public static func loadSakila() throws {
+        try once("sakila") {
+            try StockTools.mysql(input: try read(dataset("sakila/sakila-schema.sql")))
+            try StockTools.mysql(input: try read(dataset("sakila/sakila-data.sql")))
+        }
+    }
+
+    /// The world sample database, as database `world`.
+    public static func loadWorld() throws {
+        try once("world") {
+            try StockTools.mysql(input: Array("DROP DATABASE IF EXISTS world; CREATE DATABASE world;".utf8))
+            try StockTools.mysql(database: "world", input: try read(dataset("world/world.sql")))
+        }
+    }
+
+    public static func dataset(_ path: String) -> String {
+        RepositoryPaths.root.deletingLastPathComponent().appendingPathComponent("shared/datasets/\(path)").path
+    }
+
+    private static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw TestServerError("cannot read \(path)") }
+        return Array(data)
+    }
+
+    /// Runs `body` for `name` once; loads are serialised (they share the server).
+    private static func once(_ name: String, _ body: () throws -> Void) throws {
+        try loaded.withLock { names in
+            guard !names.contains(name) else { return }
+            try body()
+            names.insert(name)
+        }
+    }
+}
+
+/// The stock MariaDB tools, used as oracles and loaders in tests (never by the product).
+public enum StockTools {
+    public static let mariadb = "/usr/bin/mariadb"
+    public static let mariadbDump = "/usr/bin/mariadb-dump"
+
+    static func connectionArguments() throws -> [String] {
+        let endpoint = try TestServer.endpoint()
+        return ["--no-defaults", "--socket=\(endpoint.socket)", "--user=\(endpoint.user)"]
+    }
+
+    /// Feeds `input` to the `mariadb` client; throws with its error output if it fails.
+    @discardableResult
+    public static func mysql(database: String? = nil, input: [UInt8], extra: [String] = []) throws -> ProcessRunner.Outcome {
+        let outcome = try ProcessRunner.run(mariadb, try connectionArguments() + extra + (database.map { [$0] } ?? []), input: input)
+        guard outcome.status == 0 else { throw TestServerError("mariadb client failed (\(outcome.status)): \(outcome.standardErrorText)") }
+        return outcome
+    }
+
+    /// Runs the stock mariadb-dump with `arguments` against the test server.
+    public static func dump(_ arguments: [String]) throws -> ProcessRunner.Outcome {
+        try ProcessRunner.run(mariadbDump, try connectionArguments() + arguments)
+    }
+
+    /// Runs the built swiftdump with `arguments` against the test server.
+    public static func swiftdump(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessRunner.Outcome {
+        try ProcessRunner.run(RepositoryPaths.product("swiftdump"), try connectionArguments() + arguments, environment: environment)
+    }
+}
