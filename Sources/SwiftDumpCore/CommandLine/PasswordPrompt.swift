@@ -9,7 +9,6 @@ enum PasswordPrompt {
         let terminal = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard terminal >= 0 else { return nil }
         defer { close(terminal) }
-        _ = prompt.withCString { write(terminal, $0, strlen($0)) }
         var saved = termios()
         let haveAttributes = tcgetattr(terminal, &saved) == 0
         if haveAttributes {
@@ -21,6 +20,8 @@ enum PasswordPrompt {
             if haveAttributes { tcsetattr(terminal, TCSANOW, &saved) }
             _ = write(terminal, "\n", 1)
         }
+        // The prompt after echo is off: whatever is typed once it shows is not echoed.
+        _ = prompt.withCString { write(terminal, $0, strlen($0)) }
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
         while Glibc.read(terminal, &byte, 1) == 1 && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\r") {

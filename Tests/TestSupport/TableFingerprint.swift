@@ -1,0 +1,54 @@
+import MariaDBClient
+
+/// What a restored database is compared by: for each table, its definition and an
+/// order-independent fingerprint of every row, invisible and generated columns included.
+public struct DatabaseFingerprint: Equatable, CustomStringConvertible {
+    public struct Table: Equatable {
+        public let name: String
+        public let createStatement: String
+        public let rowCount: String
+        /// Sums of the two halves of each row's MD5: equal multisets of rows give equal sums.
+        public let hashSums: String
+    }
+
+    public let tables: [Table]
+    /// Views, triggers, routines and events by name.
+    public let objects: [String]
+
+    public var description: String {
+        tables.map { "\($0.name): \($0.rowCount) rows, \($0.hashSums)" }.joined(separator: "\n") + "\nobjects: \(objects)"
+    }
+
+    /// Reads the fingerprint of `database` over `connection`.
+    public static func of(_ database: String, connection: Connection) throws -> DatabaseFingerprint {
+        let quotedDatabase = "`" + database.replacing("`", with: "``") + "`"
+        func quote(_ name: String) -> String { "`" + name.replacing("`", with: "``") + "`" }
+        func literal(_ text: String) -> String { "'" + text.replacing("\\", with: "\\\\").replacing("'", with: "\\'") + "'" }
+
+        let names = try connection.query("""
+            SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = \(literal(database)) \
+            AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_NAME
+            """).rows.compactMap { $0.string(0) }
+        var tables: [Table] = []
+        for name in names {
+            let columns = try connection.query("""
+                SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = \(literal(database)) \
+                AND TABLE_NAME = \(literal(name)) ORDER BY ORDINAL_POSITION
+                """).rows.compactMap { $0.string(0) }
+            let values = columns.map { "IFNULL(HEX(CAST(\(quote($0)) AS BINARY)), 'N')" }.joined(separator: ", ")
+            let sums = try connection.query("""
+                SELECT COUNT(*), CONCAT(IFNULL(SUM(CAST(CONV(SUBSTR(h, 1, 16), 16, 10) AS UNSIGNED)), 0), '/', \
+                IFNULL(SUM(CAST(CONV(SUBSTR(h, 17, 16), 16, 10) AS UNSIGNED)), 0)) \
+                FROM (SELECT MD5(CONCAT_WS('|', \(values))) AS h FROM \(quotedDatabase).\(quote(name))) AS rows_hashed
+                """).rows[0]
+            let create = try connection.query("SHOW CREATE TABLE \(quotedDatabase).\(quote(name))").rows[0].string(1) ?? ""
+            tables.append(Table(name: name, createStatement: create, rowCount: sums.string(0) ?? "", hashSums: sums.string(1) ?? ""))
+        }
+        var objects: [String] = []
+        objects += try connection.query("SELECT CONCAT('view ', TABLE_NAME) FROM INFORMATION_SCHEMA.VIEWS WHERE TABLE_SCHEMA = \(literal(database)) ORDER BY 1").rows.compactMap { $0.string(0) }
+        objects += try connection.query("SELECT CONCAT('trigger ', TRIGGER_NAME) FROM INFORMATION_SCHEMA.TRIGGERS WHERE TRIGGER_SCHEMA = \(literal(database)) ORDER BY 1").rows.compactMap { $0.string(0) }
+        objects += try connection.query("SELECT CONCAT(ROUTINE_TYPE, ' ', ROUTINE_NAME) FROM INFORMATION_SCHEMA.ROUTINES WHERE ROUTINE_SCHEMA = \(literal(database)) ORDER BY 1").rows.compactMap { $0.string(0) }
+        objects += try connection.query("SELECT CONCAT('event ', EVENT_NAME) FROM INFORMATION_SCHEMA.EVENTS WHERE EVENT_SCHEMA = \(literal(database)) ORDER BY 1").rows.compactMap { $0.string(0) }
+        return DatabaseFingerprint(tables: tables, objects: objects)
+    }
+}
