@@ -11,12 +11,13 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
-            name: "ClientBenchmarks",
+            name: "FormatterBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MariaDBClient", package: "swiftdump"),
+                .product(name: "SwiftDumpCore", package: "swiftdump"),
             ],
-            path: "Benchmarks/ClientBenchmarks",
+            path: "Benchmarks/FormatterBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],

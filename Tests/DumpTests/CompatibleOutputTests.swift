@@ -65,12 +65,33 @@ struct CompatibleOutputTests {
         try expectSameOutput(["sakila", "staff", "actor", "store"])
     }
 
-    func expectSameOutput(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    @Test("--master-data, --source-data and --gtid write the replication position as mariadb-dump does")
+    func replicationPosition() throws {
+        try Fixtures.loadWorld()
+        for options in [["--master-data=1"], ["--master-data=2"], ["--master-data"], ["--master-data=2", "--gtid"],
+                        ["--master-data=1", "--gtid"], ["--single-transaction", "--master-data=1", "--gtid"]] {
+            try expectSameOutput(options + ["world", "country"], positions: true)
+        }
+        // MySQL 8's name for it, which mariadb-dump 10.11 does not know.
+        try expectSameOutput(["--master-data=2", "--gtid", "world", "country"], positions: true,
+                             swiftdumpArguments: ["--source-data=2", "--gtid", "world", "country"])
+    }
+
+    @Test("the consistency options change how the dump reads, not what it writes")
+    func consistencyOptions() throws {
+        try Fixtures.loadWorld()
+        for options in [["--single-transaction"], ["--lock-all-tables"], ["--skip-lock-tables", "--quick"], ["-x", "-F"]] {
+            try expectSameOutput(options + ["world"])
+        }
+    }
+
+    func expectSameOutput(_ arguments: [String], positions: Bool = false, swiftdumpArguments: [String]? = nil,
+                          sourceLocation: SourceLocation = #_sourceLocation) throws {
         let expected = try StockTools.dump(arguments)
         try #require(expected.status == 0, "mariadb-dump failed: \(expected.standardErrorText)", sourceLocation: sourceLocation)
-        let actual = try StockTools.swiftdump(arguments)
+        let actual = try StockTools.swiftdump(swiftdumpArguments ?? arguments)
         try #require(actual.status == 0, "swiftdump failed (\(actual.status)): \(actual.standardErrorText)", sourceLocation: sourceLocation)
-        let difference = DumpComparison.difference(expected: expected.standardOutput, actual: actual.standardOutput)
+        let difference = DumpComparison.difference(expected: expected.standardOutput, actual: actual.standardOutput, positions: positions)
         #expect(difference == nil, "\(arguments): \(difference ?? "")", sourceLocation: sourceLocation)
     }
 }

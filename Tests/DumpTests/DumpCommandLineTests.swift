@@ -33,6 +33,49 @@ struct DumpCommandLineTests {
         #expect(outputs[0].count > 10_000)
     }
 
+    @Test("-A dumps every database (the system schemas left out) and ends complete")
+    func allDatabases() throws {
+        try Fixtures.loadWorld()
+        try Fixtures.load("fidelity_values")
+        let outcome = try dump(["-A"])
+        #expect(outcome.status == 0, "\(outcome.standardErrorText)")
+        let text = outcome.standardOutputText
+        for database in ["world", "fidelity_values", "mysql"] {
+            #expect(text.contains("CREATE DATABASE /*!32312 IF NOT EXISTS*/ `\(database)`"), "\(database)")
+        }
+        #expect(!text.contains("`information_schema`") && !text.contains("CREATE DATABASE /*!32312 IF NOT EXISTS*/ `performance_schema`"))
+        #expect(text.contains("CREATE TABLE IF NOT EXISTS `general_log`"))
+        #expect(text.hasSuffix("-- Dump completed\n"))
+    }
+
+    @Test("--force dumps what it can past a broken table and still exits 2; --log-error keeps the errors; -v reports progress")
+    func forceLogAndVerbose() throws {
+        let database = try TestServer.makeDatabase("force")
+        let connection = try TestServer.connect(database: database)
+        defer { _ = try? connection.execute("DROP DATABASE `\(database)`") }
+        // A MERGE table whose underlying table is gone: every read of it fails with 1168.
+        try connection.execute("CREATE TABLE a1 (id INT) ENGINE=MyISAM")
+        try connection.execute("CREATE TABLE a2 (id INT) ENGINE=MyISAM")
+        try connection.execute("CREATE TABLE m (id INT) ENGINE=MERGE UNION=(a1,a2)")
+        try connection.execute("CREATE TABLE z (id INT)")
+        try connection.execute("INSERT INTO z VALUES (42)")
+        try connection.execute("DROP TABLE a2")
+
+        let withoutForce = try dump([database])
+        #expect(withoutForce.status == 2 && withoutForce.standardErrorText.contains("1168"))
+        #expect(!withoutForce.standardOutputText.contains("INSERT INTO `z`"))
+
+        let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("swiftdump-log-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: logFile) }
+        let forced = try dump(["--force", "-v", "--log-error=\(logFile)", database])
+        #expect(forced.status == 2)
+        #expect(forced.standardOutputText.contains("INSERT INTO `z` VALUES\n(42);"))
+        #expect(forced.standardOutputText.hasSuffix("-- Dump completed\n"))
+        #expect(forced.standardErrorText.contains("-- Retrieving rows..."))
+        let logged = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+        #expect(logged.contains("1168") && logged.contains("`m`"))
+    }
+
     @Test("a table that does not exist: exit 6, the table named, nothing on stdout")
     func illegalTable() throws {
         try Fixtures.loadWorld()

@@ -12,12 +12,23 @@ enum DumpComparison {
 
     static func text(_ line: Line) -> String { String(decoding: line, as: UTF8.self) }
 
-    /// Replaces the lines that legitimately differ with fixed markers.
-    static func normalized(_ lines: [Line]) -> [Line] {
+    /// Replaces the lines that legitimately differ with fixed markers; with `positions`, also
+    /// the binary log coordinates, which move when anything else writes between two dumps.
+    static func normalized(_ lines: [Line], positions: Bool = false) -> [Line] {
         lines.map { line in
             let text = self.text(line.prefix(40))
             if text.hasPrefix("-- MariaDB dump ") || text.hasPrefix("-- swiftdump ") { return Array("-- TOOL".utf8)[...] }
             if text.hasPrefix("-- Dump completed on ") { return Array("-- Dump completed on DATE".utf8)[...] }
+            if positions {
+                let full = self.text(line)
+                if full.contains("MASTER_LOG_FILE=") {
+                    let prefix = full.prefix { $0 != "C" }
+                    return Array((prefix + "CHANGE MASTER TO MASTER_LOG_FILE=F, MASTER_LOG_POS=P;").utf8)[...]
+                }
+                if let range = full.range(of: "gtid_slave_pos='") {
+                    return Array((full[..<range.upperBound] + "G';").utf8)[...]
+                }
+            }
             return line
         }
     }
@@ -55,10 +66,9 @@ enum DumpComparison {
     }
 
     /// nil when equal; otherwise where and how they first differ.
-    static func difference(expected: [UInt8], actual: [UInt8], placeholdersRemoved: Bool = true) -> String? {
-        var expectedLines = normalized(lines(expected))
-        if placeholdersRemoved { expectedLines = withoutPlaceholders(expectedLines) }
-        let actualLines = normalized(lines(actual))
+    static func difference(expected: [UInt8], actual: [UInt8], positions: Bool = false) -> String? {
+        let expectedLines = withoutPlaceholders(normalized(lines(expected), positions: positions))
+        let actualLines = normalized(lines(actual), positions: positions)
         for index in 0..<max(expectedLines.count, actualLines.count) {
             let left = index < expectedLines.count ? expectedLines[index] : nil
             let right = index < actualLines.count ? actualLines[index] : nil

@@ -2,10 +2,13 @@
 // arrived and the process's peak memory, so a test can check that streaming keeps memory flat.
 //
 //   stream-probe SOCKET USER ROWS stream|buffer
+//   stream-probe SOCKET USER --query SQL
 //
 // `stream` hands rows to a handler one at a time (Connection.stream); `buffer` reads the whole
 // result into memory (Connection.query), the control that shows the measurement can see growth.
 // Prints key=value lines: rows, sum, nulls, bytes, peak_kb_first_row, peak_kb_end.
+// `--query` streams any result and only counts rows and bytes: the floor scripts/bench
+// measures (what the server and libmariadb cost before any formatting).
 import Foundation
 import MariaDBClient
 
@@ -37,6 +40,26 @@ struct Totals: RowHandler {
 }
 
 let arguments = CommandLine.arguments
+if arguments.count == 5 && arguments[3] == "--query" {
+    var options = ConnectionOptions()
+    options.socket = arguments[1]
+    options.user = arguments[2]
+    options.transport = .socket
+    do {
+        var rows = 0
+        var bytes = 0
+        try Connection(options).forEachRow(arguments[4]) { row in
+            rows += 1
+            for column in 0..<row.count { bytes += row.length(column) }
+        }
+        print("rows=\(rows)")
+        print("bytes=\(bytes)")
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("stream-probe: \(error)\n".utf8))
+        exit(1)
+    }
+}
 guard arguments.count == 5, let rowCount = Int(arguments[3]), ["stream", "buffer"].contains(arguments[4]) else {
     FileHandle.standardError.write(Data("usage: stream-probe SOCKET USER ROWS stream|buffer\n".utf8))
     exit(2)

@@ -59,6 +59,7 @@ public enum DumpCommand: Command {
     /// leaves no complete-looking result file.
     static func run(_ options: DumpOptions, errors: inout some TextOutputStream) -> ExitCode {
         var log = ErrorLog(path: options.logError)
+        if options.verbose { log.write("-- Connecting to \(options.connection.host ?? "localhost")...", to: &errors) }
         let connection: Connection
         do {
             connection = try Connection(options.connection)
@@ -76,16 +77,19 @@ public enum DumpCommand: Command {
             log.write("\(program): \(error)", to: &errors)
             return .writeError
         }
-        var messages: [String] = []
-        let dumper = Dumper(options: options, connection: connection, output: output) { messages.append($0) }
+        // Progress (-v) and --force's skipped errors go out as they happen.
+        let dumper = Dumper(options: options, connection: connection, output: output) { message in
+            var standardError = StandardStream.error
+            var log = ErrorLog(path: options.logError)
+            log.write(message, to: &standardError)
+        }
         do {
             let skipped = try dumper.run()
             try output.commit()
-            for message in messages { log.write(message, to: &errors) }
+            if options.verbose { log.write("-- Disconnecting from \(options.connection.host ?? "localhost")...", to: &errors) }
             return skipped > 0 ? .serverError : .success
         } catch {
             output.abandon()
-            for message in messages { log.write(message, to: &errors) }
             switch error {
             case let error as OutputError:
                 log.write("\(program): \(error)", to: &errors)

@@ -128,11 +128,22 @@ public final class Dumper {
             try output.write(text.databasePreamble(database, createStatement: create))
         }
         try connection.execute("USE \(SQLQuoting.identifier(database))")
-        // Views are locked too: reading a view's definition under LOCK TABLES needs it.
-        let lockable = entries.filter { $0.kind != .sequence }
+        // The log tables cannot be read under LOCK TABLES: their definitions go first.
+        for entry in entries where entry.kind == .table && Self.isLogTable(entry.name, in: database) {
+            try guarded(entry.name) { try dumpTable(entry.name, in: database, engine: "") }
+        }
+        // Views are locked too: reading a view's definition under LOCK TABLES needs it. The
+        // server's log tables cannot be locked.
+        let lockable = entries.filter { $0.kind != .sequence && !Self.isLogTable($0.name, in: database) }
         if options.lockTables && !lockable.isEmpty {
             let list = lockable.map { "\(SQLQuoting.identifier($0.name)) READ /*!32311 LOCAL */" }.joined(separator: ",")
-            try connection.execute("LOCK TABLES \(list)")
+            do {
+                try connection.execute("LOCK TABLES \(list)")
+            } catch let error as MariaDBError where options.force {
+                // --force: carry on unlocked (a broken table makes the whole lock fail).
+                skippedErrors += 1
+                report("swiftdump: Got error: \(error.code): \"\(error.message)\" when using LOCK TABLES")
+            }
         }
         defer { if options.lockTables && !lockable.isEmpty { _ = try? connection.execute("UNLOCK TABLES") } }
 
@@ -140,7 +151,7 @@ public final class Dumper {
         for entry in entries where entry.kind == .sequence {
             try guarded(entry.name) { try dumpSequence(entry.name, in: database) }
         }
-        for entry in entries where entry.kind == .table {
+        for entry in entries where entry.kind == .table && !Self.isLogTable(entry.name, in: database) {
             try guarded(entry.name) {
                 try dumpTable(entry.name, in: database, engine: engines[entry.name] ?? "")
             }
@@ -185,15 +196,39 @@ public final class Dumper {
         try output.write(text.sequence(sequence, createStatement: create[1] ?? [], nextValue: next))
     }
 
+    /// mysql.general_log, slow_log and transaction_registry: the server writes them; a restore
+    /// must neither drop nor fill them, only make sure they exist (as mariadb-dump does).
+    /// LOCK TABLES refuses them (error 1556).
+    static func isLogTable(_ table: String, in database: String) -> Bool {
+        database.lowercased() == "mysql" && ["general_log", "slow_log", "transaction_registry"].contains(table.lowercased())
+    }
+
+    /// mysql tables whose rows mariadb-dump leaves out: the InnoDB statistics (the server
+    /// recomputes them) and, without --events, the events table.
+    static func skipsData(_ table: String, in database: String, events: Bool) -> Bool {
+        guard database.lowercased() == "mysql" else { return false }
+        let name = table.lowercased()
+        return name == "innodb_index_stats" || name == "innodb_table_stats" || (name == "event" && !events)
+    }
+
+    private func verbose(_ message: @autoclosure () -> String) {
+        if options.verbose { report(message()) }
+    }
+
     private func dumpTable(_ table: String, in database: String, engine: String) throws {
+        verbose("-- Retrieving table structure for table \(table)...")
+        let isLogTable = Self.isLogTable(table, in: database)
         let columns = try catalog.columns(of: table, in: database)
         if !options.noCreateInfo {
-            let create = try catalog.showCreate("TABLE", table, in: database)
+            var create = try catalog.showCreate("TABLE", table, in: database)[1] ?? []
+            if isLogTable, create.starts(with: Array("CREATE TABLE ".utf8)) {
+                create = Array("CREATE TABLE IF NOT EXISTS ".utf8) + create.dropFirst("CREATE TABLE ".utf8.count)
+            }
             try output.write(text.tableStructureHeading(table))
-            try output.write(text.createTable(create[1] ?? [], table: table))
+            try output.write(text.createTable(create, table: table, dropFirst: !isLogTable))
         }
         let dataless: Set<String> = ["MRG_MYISAM", "MRG_MyISAM", "FEDERATED", "BLACKHOLE"]
-        if !options.noData && !dataless.contains(engine) {
+        if !options.noData && !dataless.contains(engine) && !isLogTable && !Self.skipsData(table, in: database, events: options.events) {
             try dumpRows(of: table, in: database, columns: columns)
         }
         if options.triggers { try dumpTriggers(on: table, in: database) }
@@ -214,12 +249,14 @@ public final class Dumper {
         if let orderBy { query += " ORDER BY \(orderBy)" }
 
         try output.write(text.dataHeading(table, orderBy: orderBy))
+        verbose("-- Sending SELECT query...")
         var writer = InsertWriter(
             statementStart: text.insertStart(table, columns: dumped.map(\.name), withColumnList: needsColumnList),
             extended: options.extendedInsert,
             netBufferLength: options.netBufferLength,
             hexBlob: options.hexBlob,
             output: output)
+        verbose("-- Retrieving rows...")
         try connection.stream(query, into: &writer)
         try writer.finish()
         try output.write(text.dataTrailer(table))

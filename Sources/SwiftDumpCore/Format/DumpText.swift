@@ -127,9 +127,9 @@ struct DumpText {
     }
 
     /// The CREATE TABLE block: mariadb-dump wraps it in a character_set_client switch.
-    func createTable(_ statement: [UInt8], table: String) -> [UInt8] {
+    func createTable(_ statement: [UInt8], table: String, dropFirst: Bool = true) -> [UInt8] {
         var text = ""
-        if options.addDropTable { text += "DROP TABLE IF EXISTS \(name(table));\n" }
+        if options.addDropTable && dropFirst { text += "DROP TABLE IF EXISTS \(name(table));\n" }
         text += "/*!40101 SET @saved_cs_client     = @@character_set_client */;\n"
         text += "/*!40101 SET character_set_client = utf8mb4 */;\n"
         return Array(text.utf8) + statement + Array(";\n/*!40101 SET character_set_client = @saved_cs_client */;\n".utf8)

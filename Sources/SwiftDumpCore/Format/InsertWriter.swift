@@ -32,21 +32,22 @@ enum ValueStyle: Sendable, Equatable {
 ///
 /// Extended INSERTs are split where mariadb-dump splits them: a row joins the current statement
 /// while the statement's accounted length plus the row's stays below net_buffer_length.
-struct InsertWriter: RowHandler {
+@_spi(Benchmarks)
+public struct InsertWriter: RowHandler {
     /// "INSERT INTO `t` VALUES\n", "INSERT INTO `t` (`a`, `b`) VALUES ", "INSERT INTO `t` VALUES (" ...
-    let statementStart: [UInt8]
-    let extended: Bool
-    let netBufferLength: Int
-    let hexBlob: Bool
+    private let statementStart: [UInt8]
+    private let extended: Bool
+    private let netBufferLength: Int
+    private let hexBlob: Bool
     private var styles: [ValueStyle] = []
     private var output: OutputStream
     private var row: [UInt8] = []
     /// The length mariadb-dump accounts to the statement being written.
     private var statementLength: Int
     private var statementOpen = false
-    private(set) var rowCount: UInt64 = 0
+    public private(set) var rowCount: UInt64 = 0
 
-    init(statementStart: [UInt8], extended: Bool, netBufferLength: Int, hexBlob: Bool, output: OutputStream) {
+    public init(statementStart: [UInt8], extended: Bool, netBufferLength: Int, hexBlob: Bool, output: OutputStream) {
         self.statementStart = statementStart
         self.extended = extended
         self.netBufferLength = netBufferLength
@@ -56,11 +57,11 @@ struct InsertWriter: RowHandler {
         row.reserveCapacity(64 * 1024)
     }
 
-    mutating func start(columns: [Column]) {
+    public mutating func start(columns: [Column]) {
         styles = columns.map { ValueStyle.forColumn($0, hexBlob: hexBlob) }
     }
 
-    mutating func handle(_ values: borrowing Row) throws {
+    public mutating func handle(_ values: borrowing Row) throws {
         row.removeAll(keepingCapacity: true)
         if extended { row.append(UInt8(ascii: "(")) }
         for column in 0..<values.count {
@@ -90,7 +91,7 @@ struct InsertWriter: RowHandler {
     }
 
     /// Ends the last statement; call once after the last row.
-    mutating func finish() throws {
+    public mutating func finish() throws {
         if extended && statementOpen { try output.write(Self.statementEnd) }
         statementOpen = false
     }
