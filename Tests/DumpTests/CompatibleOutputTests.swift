@@ -56,7 +56,10 @@ struct CompatibleOutputTests {
     @Test("routines and events with -R -E, triggers with --add-drop-trigger")
     func routinesAndTriggers() throws {
         try Fixtures.loadSakila()
+        try Fixtures.load("events_basic")
         try expectSameOutput(["-R", "-E", "--add-drop-trigger", "sakila"])
+        try expectSameOutput(["-R", "-E", "events_basic"])
+        try expectSameOutput(["-R", "-E", "--compact", "--skip-add-drop-table", "events_basic"])
     }
 
     @Test("selected tables, in the order given")

@@ -314,7 +314,7 @@ public final class Dumper {
             block += "/*!50003 SET @saved_time_zone      = @@time_zone */ \(delimiter)\n/*!50003 SET time_zone             = '\(row.string(2) ?? "SYSTEM")' */ \(delimiter)\n"
             var bytes = Array(block.utf8) + Array("/*!50106 ".utf8)
             bytes += DumpText.coverDefiner(statement, definerVersion: "50117", statementVersion: "50106", keyword: " EVENT")
-            bytes += Array(" */ \(delimiter)\n".utf8)
+            bytes += Array(" \n*/ \(delimiter)\n".utf8)
             bytes += Array("/*!50003 SET time_zone             = @saved_time_zone */ \(delimiter)\n".utf8)
             bytes += Array(DumpText.sqlModeRestore.replacing(" */ ;\n", with: " */ \(delimiter)\n").utf8)
             bytes += Array(DumpText.characterSetRestore.replacing(" */ ;\n", with: " */ \(delimiter)\n").utf8)
