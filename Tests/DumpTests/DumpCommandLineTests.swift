@@ -184,6 +184,38 @@ struct DumpCommandLineTests {
         #expect(missing.status != 0 && missing.standardErrorText.contains("absent.cnf"))
     }
 
+    @Test("the default locations: ~/.my.cnf, --defaults-extra-file with !includedir, --no-defaults")
+    func defaultLocations() throws {
+        try Fixtures.loadWorld()
+        let endpoint = try TestServer.endpoint()
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("swiftdump-home-\(UUID().uuidString)")
+        let includes = home.appendingPathComponent("conf.d")
+        try FileManager.default.createDirectory(at: includes, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        // ~/.my.cnf is read last of the default files, so its socket wins over /etc/mysql's.
+        try "[client]\nsocket=\(endpoint.socket)\nuser=\(endpoint.user)\n".write(
+            to: home.appendingPathComponent(".my.cnf"), atomically: true, encoding: .utf8)
+        let extra = home.appendingPathComponent("extra.cnf").path
+        try "!includedir \(includes.path)\n".write(toFile: extra, atomically: true, encoding: .utf8)
+        try "[mariadb-dump]\nskip-comments\n".write(to: includes.appendingPathComponent("10-dump.cnf"), atomically: true, encoding: .utf8)
+        try "[mariadb-dump]\nno-data\n".write(to: includes.appendingPathComponent("ignored.txt"), atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        let program = RepositoryPaths.product("swiftdump")
+
+        let fromHome = try ProcessRunner.run(program, ["world", "country"], environment: environment)
+        #expect(fromHome.status == 0, "\(fromHome.standardErrorText)")
+        #expect(fromHome.standardOutputText.contains("-- Table structure"))
+
+        let withExtra = try ProcessRunner.run(program, ["--defaults-extra-file=\(extra)", "world", "country"], environment: environment)
+        #expect(withExtra.status == 0, "\(withExtra.standardErrorText)")
+        #expect(!withExtra.standardOutputText.contains("-- Table structure"), "!includedir's .cnf file was not read")
+        #expect(withExtra.standardOutputText.contains("INSERT INTO `country`"), "a file not ending in .cnf was read")
+
+        let none = try ProcessRunner.run(program, ["--no-defaults", "--socket=/nonexistent.sock", "world"], environment: environment)
+        #expect(none.status == 2, "--no-defaults still read ~/.my.cnf")
+    }
+
     @Test("passwords: MYSQL_PWD, -pSECRET, and -p asking on a terminal; a wrong one exits 2 (1045)")
     func passwords() throws {
         try Fixtures.loadWorld()

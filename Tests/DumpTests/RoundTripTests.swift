@@ -81,3 +81,33 @@ struct FingerprintTests {
         #expect(try DatabaseFingerprint.of(database, connection: connection) != before)
     }
 }
+
+@Suite("TIMESTAMPs across DST changes")
+struct TimeZoneRoundTripTests {
+    /// Dumps fidelity_values.dst_timestamps with `options` and loads it in New York time.
+    func restoredInNewYork(_ options: [String]) throws -> (source: DatabaseFingerprint.Table?, restored: DatabaseFingerprint.Table?) {
+        try Fixtures.load("fidelity_values")
+        let dump = try StockTools.swiftdump(options + ["fidelity_values", "dst_timestamps"])
+        try #require(dump.status == 0, "\(dump.standardErrorText)")
+        let target = try TestServer.makeDatabase("timezone")
+        let connection = try TestServer.connect()
+        defer { _ = try? connection.execute("DROP DATABASE `\(target)`") }
+        try StockTools.mysql(database: target, input: dump.standardOutput, extra: ["--init-command=SET time_zone = 'America/New_York'"])
+        let source = try DatabaseFingerprint.of("fidelity_values", connection: connection)
+        return (source.tables.first { $0.name == "dst_timestamps" }, try DatabaseFingerprint.of(target, connection: connection).tables.first)
+    }
+
+    @Test("with --tz-utc (the default) the same instants come back in a session of another time zone")
+    func tzUTC() throws {
+        let (source, restored) = try restoredInNewYork([])
+        #expect(restored?.rowCount == "5")
+        #expect(restored?.hashSums == source?.hashSums)
+    }
+
+    @Test("with --skip-tz-utc they do not: the check above can fail")
+    func skipTzUTC() throws {
+        let (source, restored) = try restoredInNewYork(["--skip-tz-utc"])
+        #expect(restored?.rowCount == "5")
+        #expect(restored?.hashSums != source?.hashSums)
+    }
+}
