@@ -62,10 +62,13 @@ struct CompatibleOutputTests {
         try expectSameOutput(["-R", "-E", "--compact", "--skip-add-drop-table", "events_basic"])
     }
 
-    @Test("selected tables, in the order given")
+    @Test("selected tables, in the order given; --ignore-table, repeated")
     func selectedTables() throws {
         try Fixtures.loadSakila()
+        try Fixtures.loadWorld()
         try expectSameOutput(["sakila", "staff", "actor", "store"])
+        try expectSameOutput(["--ignore-table=world.city", "--ignore-table", "world.countrylanguage", "world"])
+        try expectSameOutput(["--ignore-table=sakila.actor_info", "-B", "sakila", "world"])
     }
 
     @Test("--master-data, --source-data and --gtid write the replication position as mariadb-dump does")

@@ -65,8 +65,8 @@ struct Catalog {
         return engines
     }
 
-    /// `SHOW CREATE TABLE`'s statement (for a view, its `SHOW CREATE VIEW` row: name, text,
-    /// client character set, collation).
+    /// The row of `SHOW CREATE <what>` (TABLE, VIEW, SEQUENCE, FUNCTION, PROCEDURE, PACKAGE,
+    /// PACKAGE BODY, EVENT) for one object, its definition unconverted.
     func showCreate(_ what: String, _ name: String, in database: String) throws -> ResultRow {
         try binaryResults {
             let qualified = "\(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(name))"
@@ -109,6 +109,15 @@ struct Catalog {
         guard let first = rows.first, first.string(1) == "0" else { return [] }
         let keyName = first.string(2)
         return rows.prefix { $0.string(2) == keyName }.compactMap { $0.string(4) }
+    }
+
+    /// The names of the routines of one kind (FUNCTION, PROCEDURE, PACKAGE, PACKAGE BODY).
+    func routineNames(_ kind: String, in database: String) throws -> [String] {
+        try connection.query("SHOW \(kind) STATUS WHERE Db = \(SQLQuoting.literal(database))").rows.compactMap { $0.string(1) }
+    }
+
+    func eventNames(in database: String) throws -> [String] {
+        try connection.query("SHOW EVENTS FROM \(SQLQuoting.identifier(database))").rows.compactMap { $0.string(1) }
     }
 
     /// The next value a sequence would hand out without its cache (`next_not_cached_value`).

@@ -35,10 +35,11 @@ public final class Dumper {
         if let position { try output.write(text.replicationPosition(file: position.file, position: position.offset, gtid: position.gtid)) }
         var viewsByDatabase: [(database: String, views: [String])] = []
         for database in databases {
-            let views = try dumpDatabase(database)
-            if !views.isEmpty { viewsByDatabase.append((database, views)) }
+            viewsByDatabase.append((database, try dumpDatabase(database)))
         }
         // Views come after every database's tables, so a view may use a table of any of them.
+        // When there are any, every database gets its USE again, as in mariadb-dump.
+        if viewsByDatabase.allSatisfy({ $0.views.isEmpty }) { viewsByDatabase = [] }
         for (database, views) in viewsByDatabase {
             if case .tables = options.scope {} else { try output.write(text.databasePreamble(database, createStatement: nil)) }
             try connection.execute("USE \(SQLQuoting.identifier(database))")
@@ -278,12 +279,9 @@ public final class Dumper {
     private func dumpRoutines(in database: String) throws {
         try output.write(text.comment("\n--\n-- Dumping routines for database '\(SQLQuoting.forComment(database))'\n--\n"))
         for kind in ["FUNCTION", "PROCEDURE", "PACKAGE", "PACKAGE BODY"] {
-            let names = try connection.query("SHOW \(kind) STATUS WHERE Db = \(SQLQuoting.literal(database))").rows.compactMap { $0.string(1) }
-            for name in names {
-                try connection.execute("SET SESSION character_set_results = binary")
-                defer { _ = try? connection.execute("SET SESSION character_set_results = @@character_set_client") }
-                guard let row = try connection.query("SHOW CREATE \(kind) \(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(name))").rows.first,
-                      let statement = row[2], !statement.isEmpty else {
+            for name in try catalog.routineNames(kind, in: database) {
+                let row = try catalog.showCreate(kind, name, in: database)
+                guard let statement = row[2], !statement.isEmpty else {
                     throw DumpError.usage("insufficient privileges to SHOW CREATE \(kind) \(SQLQuoting.identifier(name))")
                 }
                 try output.write(text.routine(kind: kind, name: name, sqlMode: row.string(1) ?? "", statement: statement,
@@ -294,31 +292,19 @@ public final class Dumper {
 
     private func dumpEvents(in database: String) throws {
         try output.write(text.comment("\n--\n-- Dumping events for database '\(SQLQuoting.forComment(database))'\n--\n"))
-        let names = try connection.query("SHOW EVENTS FROM \(SQLQuoting.identifier(database))").rows.compactMap { $0.string(1) }
+        let names = try catalog.eventNames(in: database)
         guard !names.isEmpty else { return }
         try output.write("/*!50106 SET @save_time_zone= @@TIME_ZONE */ ;\n")
         var delimiter = ";"
         for name in names {
-            try connection.execute("SET SESSION character_set_results = binary")
-            defer { _ = try? connection.execute("SET SESSION character_set_results = @@character_set_client") }
-            guard let row = try connection.query("SHOW CREATE EVENT \(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(name))").rows.first,
-                  let statement = row[3], !statement.isEmpty else { continue }
-            if options.addDropTable { try output.write("/*!50106 DROP EVENT IF EXISTS \(text.name(name)) */\(delimiter)\n") }
-            // A delimiter of semicolons that does not occur in the statement.
-            delimiter = ";;"
-            while statement.firstRange(of: Array(delimiter.utf8)) != nil { delimiter += ";" }
-            var block = "DELIMITER \(delimiter)\n"
-            block += DumpText.characterSetSwitch(client: row.string(4) ?? "utf8mb4", collation: row.string(5) ?? "utf8mb4_general_ci")
-                .replacing(" */ ;\n", with: " */ \(delimiter)\n")
-            block += "/*!50003 SET @saved_sql_mode       = @@sql_mode */ \(delimiter)\n/*!50003 SET sql_mode              = '\(row.string(1) ?? "")' */ \(delimiter)\n"
-            block += "/*!50003 SET @saved_time_zone      = @@time_zone */ \(delimiter)\n/*!50003 SET time_zone             = '\(row.string(2) ?? "SYSTEM")' */ \(delimiter)\n"
-            var bytes = Array(block.utf8) + Array("/*!50106 ".utf8)
-            bytes += DumpText.coverDefiner(statement, definerVersion: "50117", statementVersion: "50106", keyword: " EVENT")
-            bytes += Array(" \n*/ \(delimiter)\n".utf8)
-            bytes += Array("/*!50003 SET time_zone             = @saved_time_zone */ \(delimiter)\n".utf8)
-            bytes += Array(DumpText.sqlModeRestore.replacing(" */ ;\n", with: " */ \(delimiter)\n").utf8)
-            bytes += Array(DumpText.characterSetRestore.replacing(" */ ;\n", with: " */ \(delimiter)\n").utf8)
-            try output.write(bytes)
+            // Without the EVENT privilege on its schema the body comes back empty: skipped, as mariadb-dump does.
+            let row = try catalog.showCreate("EVENT", name, in: database)
+            guard let statement = row[3], !statement.isEmpty else { continue }
+            let event = text.event(name: name, sqlMode: row.string(1) ?? "", timeZone: row.string(2) ?? "SYSTEM", statement: statement,
+                                   client: row.string(4) ?? "utf8mb4", collation: row.string(5) ?? "utf8mb4_general_ci",
+                                   previousDelimiter: delimiter)
+            try output.write(event.bytes)
+            delimiter = event.delimiter
         }
         try output.write("DELIMITER ;\n/*!50106 SET TIME_ZONE= @save_time_zone */ ;\n")
     }

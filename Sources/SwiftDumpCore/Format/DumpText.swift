@@ -178,31 +178,36 @@ struct DumpText {
         return Array(text.utf8)
     }
 
-    /// The `SET` lines that give a trigger, routine or event its own character set.
-    static func characterSetSwitch(client: String, collation: String) -> String {
+    /// The `SET` lines that give a trigger, routine or event its own character set, ended by
+    /// `delimiter` (events are written inside a DELIMITER block).
+    static func characterSetSwitch(client: String, collation: String, delimiter: String = ";") -> String {
         """
-        /*!50003 SET @saved_cs_client      = @@character_set_client */ ;
-        /*!50003 SET @saved_cs_results     = @@character_set_results */ ;
-        /*!50003 SET @saved_col_connection = @@collation_connection */ ;
-        /*!50003 SET character_set_client  = \(client) */ ;
-        /*!50003 SET character_set_results = \(client) */ ;
-        /*!50003 SET collation_connection  = \(collation) */ ;
+        /*!50003 SET @saved_cs_client      = @@character_set_client */ \(delimiter)
+        /*!50003 SET @saved_cs_results     = @@character_set_results */ \(delimiter)
+        /*!50003 SET @saved_col_connection = @@collation_connection */ \(delimiter)
+        /*!50003 SET character_set_client  = \(client) */ \(delimiter)
+        /*!50003 SET character_set_results = \(client) */ \(delimiter)
+        /*!50003 SET collation_connection  = \(collation) */ \(delimiter)
 
         """
     }
 
-    static let characterSetRestore = """
-        /*!50003 SET character_set_client  = @saved_cs_client */ ;
-        /*!50003 SET character_set_results = @saved_cs_results */ ;
-        /*!50003 SET collation_connection  = @saved_col_connection */ ;
+    static func characterSetRestore(delimiter: String = ";") -> String {
+        """
+        /*!50003 SET character_set_client  = @saved_cs_client */ \(delimiter)
+        /*!50003 SET character_set_results = @saved_cs_results */ \(delimiter)
+        /*!50003 SET collation_connection  = @saved_col_connection */ \(delimiter)
 
         """
-
-    static func sqlModeSwitch(_ mode: String) -> String {
-        "/*!50003 SET @saved_sql_mode       = @@sql_mode */ ;\n/*!50003 SET sql_mode              = '\(mode)' */ ;\n"
     }
 
-    static let sqlModeRestore = "/*!50003 SET sql_mode              = @saved_sql_mode */ ;\n"
+    static func sqlModeSwitch(_ mode: String, delimiter: String = ";") -> String {
+        "/*!50003 SET @saved_sql_mode       = @@sql_mode */ \(delimiter)\n/*!50003 SET sql_mode              = '\(mode)' */ \(delimiter)\n"
+    }
+
+    static func sqlModeRestore(delimiter: String = ";") -> String {
+        "/*!50003 SET sql_mode              = @saved_sql_mode */ \(delimiter)\n"
+    }
 
     /// A trigger as mariadb-dump writes it, after its table's data (row of SHOW CREATE TRIGGER).
     func trigger(name triggerName: String, sqlMode: String, statement: [UInt8], client: String, collation: String) -> [UInt8] {
@@ -213,7 +218,7 @@ struct DumpText {
         bytes += Self.coverDefiner(statement, definerVersion: "50017", statementVersion: "50003", keyword: " TRIGGER")
         // The closing comment on its own line: a body ending in a `--` comment must not swallow it.
         bytes += Array(" \n*/;;\nDELIMITER ;\n".utf8)
-        bytes += Array((Self.sqlModeRestore + Self.characterSetRestore).utf8)
+        bytes += Array((Self.sqlModeRestore() + Self.characterSetRestore()).utf8)
         return bytes
     }
 
@@ -269,7 +274,28 @@ struct DumpText {
         text += Self.characterSetSwitch(client: client, collation: collation)
         text += "DELIMITER ;;\n"
         return Array(text.utf8) + statement + Array("\n;;\nDELIMITER ;\n".utf8)
-            + Array((Self.sqlModeRestore + Self.characterSetRestore).utf8)
+            + Array((Self.sqlModeRestore() + Self.characterSetRestore()).utf8)
+    }
+
+    /// An event (`-E`) in its own DELIMITER block, with the delimiter the event before it left
+    /// in force for its DROP (as mariadb-dump writes them). Returns the delimiter now in force.
+    func event(name eventName: String, sqlMode: String, timeZone: String, statement: [UInt8], client: String, collation: String,
+               previousDelimiter: String) -> (bytes: [UInt8], delimiter: String) {
+        var text = ""
+        if options.addDropTable { text += "/*!50106 DROP EVENT IF EXISTS \(name(eventName)) */\(previousDelimiter)\n" }
+        // Semicolons enough that the statement cannot contain the delimiter.
+        var delimiter = ";;"
+        while statement.firstRange(of: Array(delimiter.utf8)) != nil { delimiter += ";" }
+        text += "DELIMITER \(delimiter)\n"
+        text += Self.characterSetSwitch(client: client, collation: collation, delimiter: delimiter)
+        text += Self.sqlModeSwitch(sqlMode, delimiter: delimiter)
+        text += "/*!50003 SET @saved_time_zone      = @@time_zone */ \(delimiter)\n/*!50003 SET time_zone             = '\(timeZone)' */ \(delimiter)\n"
+        var bytes = Array(text.utf8) + Array("/*!50106 ".utf8)
+        bytes += Self.coverDefiner(statement, definerVersion: "50117", statementVersion: "50106", keyword: " EVENT")
+        bytes += Array(" \n*/ \(delimiter)\n".utf8)
+        bytes += Array("/*!50003 SET time_zone             = @saved_time_zone */ \(delimiter)\n".utf8)
+        bytes += Array((Self.sqlModeRestore(delimiter: delimiter) + Self.characterSetRestore(delimiter: delimiter)).utf8)
+        return (bytes, delimiter)
     }
 
     /// The local date and time as mariadb-dump prints it: 2024-01-31 23:59:59.
