@@ -120,6 +120,28 @@ struct Catalog {
         try connection.query("SHOW EVENTS FROM \(SQLQuoting.identifier(database))").rows.compactMap { $0.string(1) }
     }
 
+    /// A foreign key: `table` in `database` references `referencedTable` in `referencedDatabase`.
+    struct ForeignKey: Hashable {
+        let database: String
+        let table: String
+        let name: String
+        let referencedDatabase: String
+        let referencedTable: String
+
+        var isSelfReference: Bool { database == referencedDatabase && table == referencedTable }
+    }
+
+    /// The foreign keys declared by the tables of `database`.
+    func foreignKeys(in database: String) throws -> [ForeignKey] {
+        try connection.query("""
+            SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME \
+            FROM INFORMATION_SCHEMA.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = \(SQLQuoting.literal(database))
+            """).rows.map { row in
+            ForeignKey(database: row.string(0) ?? "", table: row.string(1) ?? "", name: row.string(2) ?? "",
+                       referencedDatabase: row.string(3) ?? "", referencedTable: row.string(4) ?? "")
+        }
+    }
+
     /// The next value a sequence would hand out without its cache (`next_not_cached_value`).
     func sequenceNextValue(_ sequence: String, in database: String) throws -> String? {
         try connection.query("SELECT next_not_cached_value FROM \(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(sequence))").rows.first?.string(0)

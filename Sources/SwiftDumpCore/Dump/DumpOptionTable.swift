@@ -78,6 +78,7 @@ enum DumpOptionTable {
         OptionDefinition("dump-date", group: output, help: "Put a dump date at the end of the output (with --comments).", default: "TRUE"),
         OptionDefinition("order-by-primary", group: output, help: "Sort each table's rows by primary key, or first unique key, if such a key exists.", default: "FALSE"),
         OptionDefinition("no-autocommit", group: output, help: "Wrap each table's INSERTs in set autocommit=0 / commit.", default: "FALSE"),
+        OptionDefinition("dump-order", argument: .required(valueName: "ORDER"), group: output, help: "dependencies: every table after the tables it references, foreign keys that close a cycle or reference their own table added after the data, so the dump loads with FOREIGN_KEY_CHECKS=1; name: mariadb-dump's order (by name), byte for byte.", default: "dependencies"),
         OptionDefinition("result-file", short: "r", argument: .required(valueName: "FILE"), group: output, help: "Write to FILE. It is written under a temporary name and renamed when complete, so a failed dump never leaves a complete-looking file."),
 
         OptionDefinition("force", short: "f", group: behaviour, help: "Continue even if an SQL error occurs while dumping a table.", default: "FALSE"),

@@ -60,6 +60,13 @@ public struct DumpOptions: Sendable {
     public var characterSet = "utf8mb4"
     public var resultFile: String?
 
+    /// The order of tables: foreign-key safe (the default), or mariadb-dump's name order.
+    public enum Order: String, Sendable {
+        case dependencies
+        case name
+    }
+    public var order: Order = .dependencies
+
     public var force = false
     public var verbose = false
     public var logError: String?
@@ -153,6 +160,11 @@ extension DumpOptions {
             case "order-by-primary": orderByPrimary = on
             case "no-autocommit": noAutocommit = on
             case "result-file": resultFile = text
+            case "dump-order":
+                guard let text, let value = Order(rawValue: text.lowercased()) else {
+                    throw .usage("--dump-order takes 'dependencies' or 'name', not '\(text ?? "")'")
+                }
+                order = value
             case "force": force = on
             case "log-error": logError = text
             case "verbose": verbose = on

@@ -15,6 +15,10 @@ public final class Dumper {
     let report: (String) -> Void
     /// Errors skipped under --force; the run still exits non-zero.
     private(set) var skippedErrors = 0
+    /// The order of everything, and the foreign keys that wait for the data.
+    private var plan = DumpPlan(databases: [], deferred: [:])
+    /// The FOREIGN KEY clauses taken out of CREATE TABLE, to add after all data, in dump order.
+    private var deferredClauses: [(database: String, table: String, clause: [UInt8])] = []
 
     public init(options: DumpOptions, connection: Connection, output: OutputStream, report: @escaping (String) -> Void) {
         self.options = options
@@ -31,20 +35,29 @@ public final class Dumper {
         let databases = try selectedDatabases()
         let position = try establishConsistency(databases: databases)
 
+        var entries: [String: [Catalog.Entry]] = [:]
+        var foreignKeys: [Catalog.ForeignKey] = []
+        for database in databases {
+            entries[database] = try selectedEntries(of: database)
+            if options.order == .dependencies && !options.noCreateInfo { foreignKeys += try catalog.foreignKeys(in: database) }
+        }
+        plan = DumpPlan.make(databases: databases, entries: entries, foreignKeys: foreignKeys, order: options.order)
+
         try output.write(text.header(host: options.connection.host ?? "localhost", serverInfo: connection.serverInfo))
         if let position { try output.write(text.replicationPosition(file: position.file, position: position.offset, gtid: position.gtid)) }
-        var viewsByDatabase: [(database: String, views: [String])] = []
-        for database in databases {
-            viewsByDatabase.append((database, try dumpDatabase(database)))
+        for database in plan.databases {
+            try dumpDatabase(database)
         }
+        try writeDeferredForeignKeys()
         // Views come after every database's tables, so a view may use a table of any of them.
         // When there are any, every database gets its USE again, as in mariadb-dump.
-        if viewsByDatabase.allSatisfy({ $0.views.isEmpty }) { viewsByDatabase = [] }
-        for (database, views) in viewsByDatabase {
-            if case .tables = options.scope {} else { try output.write(text.databasePreamble(database, createStatement: nil)) }
-            try connection.execute("USE \(SQLQuoting.identifier(database))")
-            for view in views {
-                try guarded(view) { try dumpView(view, in: database) }
+        if plan.databases.contains(where: { $0.entries.contains { $0.kind == .view } }) && !options.noCreateInfo {
+            for database in plan.databases {
+                if case .tables = options.scope {} else { try output.write(text.databasePreamble(database.name, createStatement: nil)) }
+                try connection.execute("USE \(SQLQuoting.identifier(database.name))")
+                for view in database.entries where view.kind == .view {
+                    try guarded(view.name) { try dumpView(view.name, in: database.name) }
+                }
             }
         }
         if let position, options.masterData > 0 { try output.write(text.deferredGTID(position.gtid)) }
@@ -119,9 +132,11 @@ public final class Dumper {
         }
     }
 
-    /// Dumps a database's tables, events and routines; returns its views, dumped at the end.
-    private func dumpDatabase(_ database: String) throws -> [String] {
-        let entries = try selectedEntries(of: database)
+    /// Dumps a database's sequences, tables (in the plan's order), events and routines; its
+    /// views are written at the end.
+    private func dumpDatabase(_ planned: DumpPlan.Database) throws {
+        let database = planned.name
+        let entries = planned.entries
         if case .tables = options.scope {
             // db [tables]: no CREATE DATABASE or USE, as in mysqldump.
         } else {
@@ -159,8 +174,23 @@ public final class Dumper {
         }
         if options.events { try dumpEvents(in: database) }
         if options.routines { try dumpRoutines(in: database) }
-        return options.noCreateInfo ? [] : entries.filter { $0.kind == .view }.map(\.name)
     }
+
+    /// The foreign keys left out of CREATE TABLE, added once every table holds its data.
+    private func writeDeferredForeignKeys() throws {
+        guard !deferredClauses.isEmpty else { return }
+        try output.write(text.comment("\n--\n-- Foreign keys added after the data (they close a cycle or reference their own table)\n--\n\n"))
+        var current: String?
+        for (database, table, clause) in deferredClauses {
+            if current != database {
+                // A single-database dump names no database: it loads into whichever is current.
+                if case .tables = options.scope {} else { try output.write("USE \(text.name(database));\n") }
+                current = database
+            }
+            try output.write(Array("ALTER TABLE \(text.name(table)) ADD ".utf8) + clause + Array(";\n".utf8))
+        }
+    }
+
 
     /// The objects to dump in `database`: all of them, or the tables named on the command line
     /// (each must exist: mysqldump's "Couldn't find table", exit 6), less --ignore-table.
@@ -222,6 +252,9 @@ public final class Dumper {
         let columns = try catalog.columns(of: table, in: database)
         if !options.noCreateInfo {
             var create = try catalog.showCreate("TABLE", table, in: database)[1] ?? []
+            let (withoutDeferred, clauses) = ForeignKeyDeferral.split(create, removing: plan.deferredConstraints(database, table))
+            create = withoutDeferred
+            deferredClauses += clauses.map { (database, table, $0) }
             if isLogTable, create.starts(with: Array("CREATE TABLE ".utf8)) {
                 create = Array("CREATE TABLE IF NOT EXISTS ".utf8) + create.dropFirst("CREATE TABLE ".utf8.count)
             }

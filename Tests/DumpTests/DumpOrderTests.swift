@@ -1,0 +1,91 @@
+import MariaDBClient
+import Testing
+import TestSupport
+
+/// The default order loads with foreign-key checks ON: parents first, cycle-closing and
+/// self-referencing constraints added after the data, databases after those they reference.
+@Suite("Foreign-key-safe dumps load with checks on")
+struct DumpOrderTests {
+    struct Dataset: CustomTestStringConvertible, Sendable {
+        let database: String
+        let load: @Sendable () throws -> Void
+        var testDescription: String { database }
+    }
+
+    static let datasets: [Dataset] = [
+        Dataset(database: "fidelity_order") { try Fixtures.load("fidelity_order") },
+        Dataset(database: "sakila") { try Fixtures.loadSakila() },
+        Dataset(database: "world") { try Fixtures.loadWorld() },
+    ]
+
+    /// The header line that turns the checks off, kept only as the save the footer restores.
+    static func withoutChecksOff(_ dump: [UInt8]) -> [UInt8] {
+        let line = Array("/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;".utf8)
+        let replacement = Array("/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS */;".utf8)
+        guard let range = dump.firstRange(of: line) else { return dump }
+        return Array(dump[..<range.lowerBound]) + replacement + Array(dump[range.upperBound...])
+    }
+
+    @Test("as written, as --compact (no header) and without the header's FOREIGN_KEY_CHECKS=0, each loads with checks on and compares equal",
+          arguments: datasets)
+    func loadsWithChecksOn(dataset: Dataset) throws {
+        try dataset.load()
+        let normal = try StockTools.swiftdump([dataset.database])
+        let compact = try StockTools.swiftdump(["--compact", dataset.database])
+        try #require(normal.status == 0 && compact.status == 0, "\(normal.standardErrorText)\(compact.standardErrorText)")
+        #expect(normal.standardOutput != Self.withoutChecksOff(normal.standardOutput), "the header line was not found")
+
+        let connection = try TestServer.connect()
+        let source = try DatabaseFingerprint.of(dataset.database, connection: connection)
+        for (label, dump) in [("as written", normal.standardOutput), ("--compact", compact.standardOutput),
+                              ("checks left on", Self.withoutChecksOff(normal.standardOutput))] {
+            let target = try TestServer.makeDatabase("order")
+            defer { _ = try? connection.execute("DROP DATABASE `\(target)`") }
+            // The stock client's session has FOREIGN_KEY_CHECKS=1 unless the dump says otherwise.
+            try StockTools.mysql(database: target, input: dump)
+            let restored = try DatabaseFingerprint.of(target, connection: connection)
+            #expect(restored.tables == source.tables, "\(label): tables differ")
+            #expect(restored.objects == source.objects.filter { !$0.hasPrefix("FUNCTION ") && !$0.hasPrefix("PROCEDURE ") }, "\(label)")
+        }
+    }
+
+    @Test("mariadb-dump's --compact output fails with checks on (errno 150); swiftdump's loads")
+    func stockToolFails() throws {
+        try Fixtures.load("fidelity_order")
+        let stock = try StockTools.dump(["--compact", "fidelity_order"])
+        try #require(stock.status == 0)
+        let target = try TestServer.makeDatabase("stockorder")
+        let connection = try TestServer.connect()
+        defer { _ = try? connection.execute("DROP DATABASE `\(target)`") }
+        let endpoint = try TestServer.endpoint()
+        let failed = try ProcessRunner.run(StockTools.mariadb, ["--no-defaults", "--socket=\(endpoint.socket)", "--user=root", target], input: stock.standardOutput)
+        #expect(failed.status != 0)
+        #expect(failed.standardErrorText.contains("errno: 150") || failed.standardErrorText.contains("1005"), "\(failed.standardErrorText)")
+
+        let ours = try StockTools.swiftdump(["--compact", "fidelity_order"])
+        try connection.execute("DROP DATABASE `\(target)`")
+        try connection.execute("CREATE DATABASE `\(target)`")
+        try StockTools.mysql(database: target, input: ours.standardOutput)
+    }
+
+    @Test("databases: one referenced by another comes first; both restore with checks on on another server")
+    func crossDatabase() throws {
+        try Fixtures.load("fidelity_order")
+        let dump = try StockTools.swiftdump(["--compact", "-B", "fidelity_order_b", "fidelity_order"])
+        try #require(dump.status == 0, "\(dump.standardErrorText)")
+        let text = dump.standardOutputText
+        let referenced = try #require(text.range(of: "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `fidelity_order` "))
+        let referencing = try #require(text.range(of: "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `fidelity_order_b` "))
+        #expect(referenced.lowerBound < referencing.lowerBound)
+
+        let scratch = try ScratchServer()
+        defer { scratch.stop() }
+        let loaded = try scratch.mysql(input: dump.standardOutput)
+        #expect(loaded.status == 0, "\(loaded.standardErrorText)")
+        let source = try TestServer.connect()
+        let restored = try scratch.connect()
+        for database in ["fidelity_order", "fidelity_order_b"] {
+            #expect(try DatabaseFingerprint.of(database, connection: restored).tables == DatabaseFingerprint.of(database, connection: source).tables, "\(database)")
+        }
+    }
+}
