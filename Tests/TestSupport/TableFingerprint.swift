@@ -44,11 +44,40 @@ public struct DatabaseFingerprint: Equatable, CustomStringConvertible {
             let create = try connection.query("SHOW CREATE TABLE \(quotedDatabase).\(quote(name))").rows[0].string(1) ?? ""
             tables.append(Table(name: name, createStatement: create, rowCount: sums.string(0) ?? "", hashSums: sums.string(1) ?? ""))
         }
+        // Definitions name their database (`db`.`t`): compared with that name taken out.
+        func rows(_ sql: String) throws -> [String] {
+            try connection.query(sql).rows.map { row in
+                (0..<row.values.count).map { row.string($0) ?? "NULL" }.joined(separator: " | ")
+                    .replacing(quote(database) + ".", with: "`DB`.")
+            }
+        }
+        let schema = literal(database)
         var objects: [String] = []
-        objects += try connection.query("SELECT CONCAT('view ', TABLE_NAME) FROM INFORMATION_SCHEMA.VIEWS WHERE TABLE_SCHEMA = \(literal(database)) ORDER BY 1").rows.compactMap { $0.string(0) }
-        objects += try connection.query("SELECT CONCAT('trigger ', TRIGGER_NAME) FROM INFORMATION_SCHEMA.TRIGGERS WHERE TRIGGER_SCHEMA = \(literal(database)) ORDER BY 1").rows.compactMap { $0.string(0) }
-        objects += try connection.query("SELECT CONCAT(ROUTINE_TYPE, ' ', ROUTINE_NAME) FROM INFORMATION_SCHEMA.ROUTINES WHERE ROUTINE_SCHEMA = \(literal(database)) ORDER BY 1").rows.compactMap { $0.string(0) }
-        objects += try connection.query("SELECT CONCAT('event ', EVENT_NAME) FROM INFORMATION_SCHEMA.EVENTS WHERE EVENT_SCHEMA = \(literal(database)) ORDER BY 1").rows.compactMap { $0.string(0) }
+        objects += try rows("""
+            SELECT CONCAT('view ', TABLE_NAME), VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, ALGORITHM, DEFINER, \
+            CHARACTER_SET_CLIENT, COLLATION_CONNECTION FROM INFORMATION_SCHEMA.VIEWS WHERE TABLE_SCHEMA = \(schema) ORDER BY 1
+            """)
+        objects += try rows("""
+            SELECT CONCAT('trigger ', TRIGGER_NAME), EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER, \
+            ACTION_STATEMENT, SQL_MODE, DEFINER, CHARACTER_SET_CLIENT, COLLATION_CONNECTION \
+            FROM INFORMATION_SCHEMA.TRIGGERS WHERE TRIGGER_SCHEMA = \(schema) ORDER BY 1
+            """)
+        objects += try rows("""
+            SELECT CONCAT(ROUTINE_TYPE, ' ', ROUTINE_NAME), ROUTINE_DEFINITION, SQL_MODE, IS_DETERMINISTIC, SQL_DATA_ACCESS, \
+            SECURITY_TYPE, DEFINER, ROUTINE_COMMENT FROM INFORMATION_SCHEMA.ROUTINES WHERE ROUTINE_SCHEMA = \(schema) ORDER BY 1
+            """)
+        objects += try rows("""
+            SELECT CONCAT('event ', EVENT_NAME), EVENT_DEFINITION, EVENT_TYPE, EXECUTE_AT, INTERVAL_VALUE, INTERVAL_FIELD, \
+            SQL_MODE, STARTS, ENDS, STATUS, ON_COMPLETION, EVENT_COMMENT, DEFINER, TIME_ZONE \
+            FROM INFORMATION_SCHEMA.EVENTS WHERE EVENT_SCHEMA = \(schema) ORDER BY 1
+            """)
+        for sequence in try connection.query("""
+            SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = \(schema) AND TABLE_TYPE = 'SEQUENCE' ORDER BY 1
+            """).rows.compactMap({ $0.string(0) }) {
+            let create = try connection.query("SHOW CREATE SEQUENCE \(quotedDatabase).\(quote(sequence))").rows[0].string(1) ?? ""
+            let state = try rows("SELECT next_not_cached_value, cycle_count FROM \(quotedDatabase).\(quote(sequence))")
+            objects.append("sequence \(sequence) | \(create) | \(state.joined())")
+        }
         return DatabaseFingerprint(tables: tables, objects: objects)
     }
 }

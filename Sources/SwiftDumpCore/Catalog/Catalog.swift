@@ -23,6 +23,8 @@ struct Catalog {
         let isGenerated: Bool
         /// INVISIBLE: left out of `SELECT *`, so INSERTs need a column list.
         let isInvisible: Bool
+        /// Its DEFAULT draws from a sequence (`DEFAULT NEXT VALUE FOR s`).
+        let defaultUsesSequence: Bool
     }
 
     /// The tables, views and sequences of `database`, in the server's order.
@@ -45,12 +47,13 @@ struct Catalog {
     /// The columns of a table in their order.
     func columns(of table: String, in database: String) throws -> [ColumnInfo] {
         try connection.query("""
-            SELECT COLUMN_NAME, EXTRA FROM INFORMATION_SCHEMA.COLUMNS \
+            SELECT COLUMN_NAME, EXTRA, COLUMN_DEFAULT FROM INFORMATION_SCHEMA.COLUMNS \
             WHERE TABLE_SCHEMA = \(SQLQuoting.literal(database)) AND TABLE_NAME = \(SQLQuoting.literal(table)) \
             ORDER BY ORDINAL_POSITION
             """).rows.map { row in
             let extra = row.string(1) ?? ""
-            return ColumnInfo(name: row.string(0) ?? "", isGenerated: extra.contains("GENERATED"), isInvisible: extra.contains("INVISIBLE"))
+            return ColumnInfo(name: row.string(0) ?? "", isGenerated: extra.contains("GENERATED"), isInvisible: extra.contains("INVISIBLE"),
+                              defaultUsesSequence: (row.string(2) ?? "").lowercased().contains("nextval("))
         }
     }
 
@@ -129,6 +132,17 @@ struct Catalog {
         let referencedTable: String
 
         var isSelfReference: Bool { database == referencedDatabase && table == referencedTable }
+    }
+
+    /// Each view's definition, with its references qualified by database (`db`.`name`).
+    func viewDefinitions(in database: String) throws -> [String: String] {
+        var definitions: [String: String] = [:]
+        for row in try connection.query("""
+            SELECT TABLE_NAME, VIEW_DEFINITION FROM INFORMATION_SCHEMA.VIEWS WHERE TABLE_SCHEMA = \(SQLQuoting.literal(database))
+            """).rows {
+            if let name = row.string(0) { definitions[name] = row.string(1) ?? "" }
+        }
+        return definitions
     }
 
     /// The foreign keys declared by the tables of `database`.

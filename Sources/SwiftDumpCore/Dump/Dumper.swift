@@ -16,7 +16,7 @@ public final class Dumper {
     /// Errors skipped under --force; the run still exits non-zero.
     private(set) var skippedErrors = 0
     /// The order of everything, and the foreign keys that wait for the data.
-    private var plan = DumpPlan(databases: [], deferred: [:])
+    private var plan = DumpPlan(databases: [], deferred: [:], views: [])
     /// The FOREIGN KEY clauses taken out of CREATE TABLE, to add after all data, in dump order.
     private var deferredClauses: [(database: String, table: String, clause: [UInt8])] = []
 
@@ -37,11 +37,20 @@ public final class Dumper {
 
         var entries: [String: [Catalog.Entry]] = [:]
         var foreignKeys: [Catalog.ForeignKey] = []
+        var viewDefinitions: [DumpPlan.TableID: String] = [:]
         for database in databases {
             entries[database] = try selectedEntries(of: database)
-            if options.order == .dependencies && !options.noCreateInfo { foreignKeys += try catalog.foreignKeys(in: database) }
+            if options.order == .dependencies && !options.noCreateInfo {
+                foreignKeys += try catalog.foreignKeys(in: database)
+                if entries[database]?.contains(where: { $0.kind == .view }) == true {
+                    for (view, definition) in try catalog.viewDefinitions(in: database) {
+                        viewDefinitions[DumpPlan.TableID(database: database, table: view)] = definition
+                    }
+                }
+            }
         }
-        plan = DumpPlan.make(databases: databases, entries: entries, foreignKeys: foreignKeys, order: options.order)
+        plan = DumpPlan.make(databases: databases, entries: entries, foreignKeys: foreignKeys,
+                             viewDefinitions: viewDefinitions, order: options.order)
 
         try output.write(text.header(host: options.connection.host ?? "localhost", serverInfo: connection.serverInfo))
         if let position { try output.write(text.replicationPosition(file: position.file, position: position.offset, gtid: position.gtid)) }
@@ -49,17 +58,7 @@ public final class Dumper {
             try dumpDatabase(database)
         }
         try writeDeferredForeignKeys()
-        // Views come after every database's tables, so a view may use a table of any of them.
-        // When there are any, every database gets its USE again, as in mariadb-dump.
-        if plan.databases.contains(where: { $0.entries.contains { $0.kind == .view } }) && !options.noCreateInfo {
-            for database in plan.databases {
-                if case .tables = options.scope {} else { try output.write(text.databasePreamble(database.name, createStatement: nil)) }
-                try connection.execute("USE \(SQLQuoting.identifier(database.name))")
-                for view in database.entries where view.kind == .view {
-                    try guarded(view.name) { try dumpView(view.name, in: database.name) }
-                }
-            }
-        }
+        try dumpViews()
         if let position, options.masterData > 0 { try output.write(text.deferredGTID(position.gtid)) }
         try output.write(text.footer(date: DumpText.localDate()))
         if options.singleTransaction { try connection.execute("COMMIT") }
@@ -150,7 +149,7 @@ public final class Dumper {
         }
         // Views are locked too: reading a view's definition under LOCK TABLES needs it. The
         // server's log tables cannot be locked.
-        let lockable = entries.filter { $0.kind != .sequence && !Self.isLogTable($0.name, in: database) }
+        let lockable = entries.filter { !Self.isLogTable($0.name, in: database) }
         if options.lockTables && !lockable.isEmpty {
             let list = lockable.map { "\(SQLQuoting.identifier($0.name)) READ /*!32311 LOCAL */" }.joined(separator: ",")
             do {
@@ -174,6 +173,31 @@ public final class Dumper {
         }
         if options.events { try dumpEvents(in: database) }
         if options.routines { try dumpRoutines(in: database) }
+    }
+
+    /// Views come after every database's tables, so a view may use a table of any of them, and
+    /// each after the views it selects from. In mariadb-dump's order every database gets its USE
+    /// again once there are any views; in dependency order a USE comes where the database changes.
+    private func dumpViews() throws {
+        guard !plan.views.isEmpty && !options.noCreateInfo else { return }
+        let announceEveryDatabase = options.order == .name
+        var current: String?
+        func enter(_ database: String) throws {
+            if case .tables = options.scope {} else { try output.write(text.databasePreamble(database, createStatement: nil)) }
+            try connection.execute("USE \(SQLQuoting.identifier(database))")
+            current = database
+        }
+        for database in plan.databases.map(\.name) where announceEveryDatabase {
+            try enter(database)
+            for view in plan.views where view.database == database {
+                try guarded(view.table) { try dumpView(view.table, in: database) }
+            }
+        }
+        guard !announceEveryDatabase else { return }
+        for view in plan.views {
+            if current != view.database { try enter(view.database) }
+            try guarded(view.table) { try dumpView(view.table, in: view.database) }
+        }
     }
 
     /// The foreign keys left out of CREATE TABLE, added once every table holds its data.
@@ -282,7 +306,8 @@ public final class Dumper {
         if let condition = options.whereCondition { query += " WHERE \(condition)" }
         if let orderBy { query += " ORDER BY \(orderBy)" }
 
-        try output.write(text.dataHeading(table, orderBy: orderBy))
+        let lock = !columns.contains(where: \.defaultUsesSequence)
+        try output.write(text.dataHeading(table, orderBy: orderBy, lock: lock))
         verbose("-- Sending SELECT query...")
         var writer = InsertWriter(
             statementStart: text.insertStart(table, columns: dumped.map(\.name), withColumnList: needsColumnList),
@@ -293,7 +318,7 @@ public final class Dumper {
         verbose("-- Retrieving rows...")
         try connection.stream(query, into: &writer)
         try writer.finish()
-        try output.write(text.dataTrailer(table))
+        try output.write(text.dataTrailer(table, lock: lock))
     }
 
     private func dumpTriggers(on table: String, in database: String) throws {

@@ -139,27 +139,28 @@ struct DumpText {
         var text = comment("\n--\n-- Sequence structure for \(commentName(sequence))\n--\n\n")
         if options.addDropTable { text += "DROP SEQUENCE IF EXISTS \(name(sequence));\n" }
         var bytes = Array(text.utf8) + createStatement + Array(";\n".utf8)
-        if let nextValue { bytes += Array("SELECT SETVAL(\(name(sequence)), \(nextValue), 0);\n".utf8) }
+        if let nextValue { bytes += Array("DO SETVAL(\(name(sequence)), \(nextValue), 0);\n".utf8) }
         return bytes
     }
 
-    /// The lines before a table's rows.
-    func dataHeading(_ table: String, orderBy: String?) -> String {
+    /// The lines before a table's rows. `lock` is false for a table whose DEFAULT draws from a
+    /// sequence: under LOCK TABLES its INSERTs would fail (error 1100, the sequence not locked).
+    func dataHeading(_ table: String, orderBy: String?, lock: Bool = true) -> String {
         var text = comment("\n--\n-- Dumping data for table \(commentName(table))\n--\n")
         if let condition = options.whereCondition { text += comment("-- WHERE:  \(SQLQuoting.forComment(condition))\n") }
         if let orderBy { text += comment("-- ORDER BY:  \(SQLQuoting.forComment(orderBy))\n") }
         if !options.compact { text += "\n" }
         if options.noAutocommit { text += "SET @OLD_AUTOCOMMIT=@@AUTOCOMMIT, @@AUTOCOMMIT=0;\n" }
-        if options.addLocks { text += "LOCK TABLES \(name(table)) WRITE;\n" }
+        if options.addLocks && lock { text += "LOCK TABLES \(name(table)) WRITE;\n" }
         if options.disableKeys { text += "/*!40000 ALTER TABLE \(name(table)) DISABLE KEYS */;\n" }
         return text
     }
 
     /// The lines after a table's rows.
-    func dataTrailer(_ table: String) -> String {
+    func dataTrailer(_ table: String, lock: Bool = true) -> String {
         var text = ""
         if options.disableKeys { text += "/*!40000 ALTER TABLE \(name(table)) ENABLE KEYS */;\n" }
-        if options.addLocks { text += "UNLOCK TABLES;\n" }
+        if options.addLocks && lock { text += "UNLOCK TABLES;\n" }
         if options.noAutocommit { text += "COMMIT;\nSET AUTOCOMMIT=@OLD_AUTOCOMMIT;\n" }
         return text
     }

@@ -12,6 +12,8 @@ struct DumpPlan {
     let databases: [Database]
     /// Constraint names to leave out of CREATE TABLE and add after the data, by database and table.
     let deferred: [String: [String: Set<String>]]
+    /// Every view, each after the views it selects from (in `.name` order: by database, as listed).
+    let views: [TableID]
 
     func deferredConstraints(_ database: String, _ table: String) -> Set<String> {
         deferred[database]?[table] ?? []
@@ -26,10 +28,16 @@ struct DumpPlan {
     }
 
     /// With `.name` order: everything as the server lists it and nothing deferred (mariadb-dump).
+    ///
+    /// `viewDefinitions` are the views' definitions with qualified references (`db`.`name`), as
+    /// INFORMATION_SCHEMA.VIEWS gives them: a view depends on every dumped view it names.
     static func make(databases names: [String], entries: [String: [Catalog.Entry]], foreignKeys: [Catalog.ForeignKey],
-                     order: DumpOptions.Order) -> DumpPlan {
+                     viewDefinitions: [TableID: String] = [:], order: DumpOptions.Order) -> DumpPlan {
+        let viewsAsListed = names.flatMap { database in
+            (entries[database] ?? []).filter { $0.kind == .view }.map { TableID(database: database, table: $0.name) }
+        }
         guard order == .dependencies else {
-            return DumpPlan(databases: names.map { Database(name: $0, entries: entries[$0] ?? []) }, deferred: [:])
+            return DumpPlan(databases: names.map { Database(name: $0, entries: entries[$0] ?? []) }, deferred: [:], views: viewsAsListed)
         }
         let dumpedTables = Set(names.flatMap { database in
             (entries[database] ?? []).filter { $0.kind == .table }.map { TableID(database: database, table: $0.name) }
@@ -68,7 +76,22 @@ struct DumpPlan {
                 name: database,
                 entries: all.filter { $0.kind == .sequence } + orderedTables.compactMap { byName[$0] } + all.filter { $0.kind == .view }))
         }
-        return DumpPlan(databases: plans, deferred: deferred)
+        return DumpPlan(databases: plans, deferred: deferred, views: viewOrder(viewsAsListed, definitions: viewDefinitions))
+    }
+
+    /// Views after the views they select from. The server forbids cycles among views.
+    static func viewOrder(_ views: [TableID], definitions: [TableID: String]) -> [TableID] {
+        var edges: [DependencyOrder<TableID, Int>.Edge] = []
+        for view in views {
+            guard let definition = definitions[view] else { continue }
+            for other in views where other != view {
+                let reference = SQLQuoting.identifier(other.database) + "." + SQLQuoting.identifier(other.table)
+                if definition.contains(reference) {
+                    edges.append(.init(dependent: view, dependency: other, id: edges.count))
+                }
+            }
+        }
+        return DependencyOrder(nodes: views, edges: edges).order
     }
 }
 
