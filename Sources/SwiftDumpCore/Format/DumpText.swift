@@ -273,8 +273,10 @@ struct DumpText {
         var text = Self.sqlModeSwitch(sqlMode)
         if options.addDropTable { text += "/*!50003 DROP \(kind) IF EXISTS \(name(routineName)) */;\n" }
         text += Self.characterSetSwitch(client: client, collation: collation)
-        text += "DELIMITER ;;\n"
-        return Array(text.utf8) + statement + Array("\n;;\nDELIMITER ;\n".utf8)
+        // mariadb-dump always uses ;; and writes an unloadable dump when the body contains it.
+        let delimiter = Self.delimiter(avoiding: statement)
+        text += "DELIMITER \(delimiter)\n"
+        return Array(text.utf8) + statement + Array("\n\(delimiter)\nDELIMITER ;\n".utf8)
             + Array((Self.sqlModeRestore() + Self.characterSetRestore()).utf8)
     }
 
@@ -284,9 +286,7 @@ struct DumpText {
                previousDelimiter: String) -> (bytes: [UInt8], delimiter: String) {
         var text = ""
         if options.addDropTable { text += "/*!50106 DROP EVENT IF EXISTS \(name(eventName)) */\(previousDelimiter)\n" }
-        // Semicolons enough that the statement cannot contain the delimiter.
-        var delimiter = ";;"
-        while statement.firstRange(of: Array(delimiter.utf8)) != nil { delimiter += ";" }
+        let delimiter = Self.delimiter(avoiding: statement)
         text += "DELIMITER \(delimiter)\n"
         text += Self.characterSetSwitch(client: client, collation: collation, delimiter: delimiter)
         text += Self.sqlModeSwitch(sqlMode, delimiter: delimiter)
@@ -297,6 +297,13 @@ struct DumpText {
         bytes += Array("/*!50003 SET time_zone             = @saved_time_zone */ \(delimiter)\n".utf8)
         bytes += Array((Self.sqlModeRestore(delimiter: delimiter) + Self.characterSetRestore(delimiter: delimiter)).utf8)
         return (bytes, delimiter)
+    }
+
+    /// `;;`, or as many semicolons more as it takes not to occur in `statement`.
+    static func delimiter(avoiding statement: [UInt8]) -> String {
+        var delimiter = ";;"
+        while statement.firstRange(of: Array(delimiter.utf8)) != nil { delimiter += ";" }
+        return delimiter
     }
 
     /// The local date and time as mariadb-dump prints it: 2024-01-31 23:59:59.
