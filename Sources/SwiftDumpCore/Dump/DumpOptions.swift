@@ -66,6 +66,8 @@ public struct DumpOptions: Sendable {
         case name
     }
     public var order: Order = .dependencies
+    /// Leave DEFINER clauses out of views, routines, triggers and events.
+    public var skipDefiner = false
 
     public var force = false
     public var verbose = false
@@ -160,6 +162,7 @@ extension DumpOptions {
             case "order-by-primary": orderByPrimary = on
             case "no-autocommit": noAutocommit = on
             case "result-file": resultFile = text
+            case "skip-definer": skipDefiner = on
             case "dump-order":
                 guard let text, let value = Order(rawValue: text.lowercased()) else {
                     throw .usage("--dump-order takes 'dependencies' or 'name', not '\(text ?? "")'")

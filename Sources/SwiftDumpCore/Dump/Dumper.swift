@@ -251,6 +251,15 @@ public final class Dumper {
         try output.write(text.sequence(sequence, createStatement: create[1] ?? [], nextValue: next))
     }
 
+    /// SHOW CREATE TABLE names a sequence used by a DEFAULT with its database
+    /// (`nextval(`db`.`s`)`): restored under another name, the table would keep drawing from the
+    /// old database's sequence. A sequence of the table's own database is written unqualified.
+    static func unqualifyingSequences(_ statement: [UInt8], database: String) -> [UInt8] {
+        let qualified = Array("nextval(\(SQLQuoting.identifier(database)).".utf8)
+        guard statement.firstRange(of: qualified) != nil else { return statement }
+        return statement.replacing(qualified, with: Array("nextval(".utf8))
+    }
+
     /// mysql.general_log, slow_log and transaction_registry: the server writes them; a restore
     /// must neither drop nor fill them, only make sure they exist (as mariadb-dump does).
     /// LOCK TABLES refuses them (error 1556).
@@ -276,6 +285,7 @@ public final class Dumper {
         let columns = try catalog.columns(of: table, in: database)
         if !options.noCreateInfo {
             var create = try catalog.showCreate("TABLE", table, in: database)[1] ?? []
+            create = Self.unqualifyingSequences(create, database: database)
             let (withoutDeferred, clauses) = ForeignKeyDeferral.split(create, removing: plan.deferredConstraints(database, table))
             create = withoutDeferred
             deferredClauses += clauses.map { (database, table, $0) }

@@ -216,11 +216,38 @@ struct DumpText {
         if options.addDropTrigger { text += "/*!50032 DROP TRIGGER IF EXISTS \(name(triggerName)) */;\n" }
         text += "DELIMITER ;;\n/*!50003 "
         var bytes = Array(text.utf8)
+        let statement = options.skipDefiner ? Self.removingDefiner(statement) : statement
         bytes += Self.coverDefiner(statement, definerVersion: "50017", statementVersion: "50003", keyword: " TRIGGER")
         // The closing comment on its own line: a body ending in a `--` comment must not swallow it.
         bytes += Array(" \n*/;;\nDELIMITER ;\n".utf8)
         bytes += Array((Self.sqlModeRestore() + Self.characterSetRestore()).utf8)
         return bytes
+    }
+
+    /// `statement` without its `DEFINER=user@host` clause (--skip-definer): the object is then
+    /// created with the loading account as its definer.
+    static func removingDefiner(_ statement: [UInt8]) -> [UInt8] {
+        guard let definer = statement.firstRange(of: Array(" DEFINER=".utf8)) else { return statement }
+        var index = definer.upperBound
+        // user@host, each part quoted with ` or ' (doubled inside) or bare.
+        for part in 0..<2 {
+            if index < statement.count, statement[index] == UInt8(ascii: "`") || statement[index] == UInt8(ascii: "'") {
+                let quote = statement[index]
+                index += 1
+                while index < statement.count {
+                    if statement[index] == quote {
+                        if index + 1 < statement.count && statement[index + 1] == quote { index += 2; continue }
+                        index += 1
+                        break
+                    }
+                    index += 1
+                }
+            } else {
+                while index < statement.count && statement[index] != UInt8(ascii: "@") && statement[index] != UInt8(ascii: " ") { index += 1 }
+            }
+            if part == 0 && index < statement.count && statement[index] == UInt8(ascii: "@") { index += 1 } else { break }
+        }
+        return Array(statement[..<definer.lowerBound]) + Array(statement[index...])
     }
 
     /// Puts `DEFINER=...` in its own versioned comment, as mariadb-dump does, so servers that
@@ -249,12 +276,14 @@ struct DumpText {
 
             """
         var bytes = Array(text.utf8)
+        let createStatement = options.skipDefiner ? Self.removingDefiner(createStatement) : createStatement
         // CREATE ALGORITHM=... DEFINER=... SQL SECURITY ... VIEW `v` AS ...
-        if let definer = createStatement.firstRange(of: Array(" DEFINER=".utf8)),
-           let security = createStatement[definer.upperBound...].firstRange(of: Array(" SQL SECURITY ".utf8)),
+        // Without a definer (--skip-definer) the middle comment holds SQL SECURITY alone.
+        if let middle = createStatement.firstRange(of: Array(" DEFINER=".utf8)) ?? createStatement.firstRange(of: Array(" SQL SECURITY ".utf8)),
+           let security = createStatement[middle.lowerBound...].firstRange(of: Array(" SQL SECURITY ".utf8)),
            let viewKeyword = createStatement[security.upperBound...].firstRange(of: Array(" VIEW ".utf8)) {
-            bytes += Array("/*!50001 ".utf8) + createStatement[..<definer.lowerBound] + Array(" */\n".utf8)
-            bytes += Array("/*!50013 ".utf8) + createStatement[(definer.lowerBound + 1)..<viewKeyword.lowerBound] + Array(" */\n".utf8)
+            bytes += Array("/*!50001 ".utf8) + createStatement[..<middle.lowerBound] + Array(" */\n".utf8)
+            bytes += Array("/*!50013 ".utf8) + createStatement[(middle.lowerBound + 1)..<viewKeyword.lowerBound] + Array(" */\n".utf8)
             bytes += Array("/*!50001 ".utf8) + createStatement[(viewKeyword.lowerBound + 1)...] + Array(" */;\n".utf8)
         } else {
             bytes += Array("/*!50001 ".utf8) + createStatement + Array(" */;\n".utf8)
@@ -274,6 +303,7 @@ struct DumpText {
         if options.addDropTable { text += "/*!50003 DROP \(kind) IF EXISTS \(name(routineName)) */;\n" }
         text += Self.characterSetSwitch(client: client, collation: collation)
         // mariadb-dump always uses ;; and writes an unloadable dump when the body contains it.
+        let statement = options.skipDefiner ? Self.removingDefiner(statement) : statement
         let delimiter = Self.delimiter(avoiding: statement)
         text += "DELIMITER \(delimiter)\n"
         return Array(text.utf8) + statement + Array("\n\(delimiter)\nDELIMITER ;\n".utf8)
@@ -286,6 +316,7 @@ struct DumpText {
                previousDelimiter: String) -> (bytes: [UInt8], delimiter: String) {
         var text = ""
         if options.addDropTable { text += "/*!50106 DROP EVENT IF EXISTS \(name(eventName)) */\(previousDelimiter)\n" }
+        let statement = options.skipDefiner ? Self.removingDefiner(statement) : statement
         let delimiter = Self.delimiter(avoiding: statement)
         text += "DELIMITER \(delimiter)\n"
         text += Self.characterSetSwitch(client: client, collation: collation, delimiter: delimiter)
