@@ -27,6 +27,21 @@ public enum Fixtures {
         }
     }
 
+    /// fixtures/NAME.sql loaded into another server.
+    public static func load(_ name: String, into server: ScratchServer) throws {
+        let loaded = try server.mysql(input: try read(RepositoryPaths.fixture("\(name).sql")))
+        guard loaded.status == 0 else { throw TestServerError("loading \(name) into a scratch server failed: \(loaded.standardErrorText)") }
+    }
+
+    /// The world sample database loaded into another server.
+    public static func loadWorld(into server: ScratchServer) throws {
+        let created = try server.mysql(input: Array("CREATE DATABASE world;".utf8))
+        let loaded = try server.mysql(database: "world", input: try read(dataset("world/world.sql")))
+        guard created.status == 0, loaded.status == 0 else {
+            throw TestServerError("loading world into a scratch server failed: \(created.standardErrorText)\(loaded.standardErrorText)")
+        }
+    }
+
     public static func dataset(_ path: String) -> String {
         RepositoryPaths.root.deletingLastPathComponent().appendingPathComponent("shared/datasets/\(path)").path
     }
@@ -51,7 +66,9 @@ public enum StockTools {
     public static let mariadb = "/usr/bin/mariadb"
     public static let mariadbDump = "/usr/bin/mariadb-dump"
 
-    static func connectionArguments() throws -> [String] {
+    /// The test server, or `socket`'s server (a ``ScratchServer``) when given.
+    static func connectionArguments(socket: String? = nil) throws -> [String] {
+        if let socket { return ["--no-defaults", "--socket=\(socket)", "--user=root"] }
         let endpoint = try TestServer.endpoint()
         return ["--no-defaults", "--socket=\(endpoint.socket)", "--user=\(endpoint.user)"]
     }
@@ -65,12 +82,12 @@ public enum StockTools {
     }
 
     /// Runs the stock mariadb-dump with `arguments` against the test server.
-    public static func dump(_ arguments: [String]) throws -> ProcessRunner.Outcome {
-        try ProcessRunner.run(mariadbDump, try connectionArguments() + arguments)
+    public static func dump(_ arguments: [String], socket: String? = nil) throws -> ProcessRunner.Outcome {
+        try ProcessRunner.run(mariadbDump, try connectionArguments(socket: socket) + arguments)
     }
 
     /// Runs the built swiftdump with `arguments` against the test server.
-    public static func swiftdump(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessRunner.Outcome {
-        try ProcessRunner.run(RepositoryPaths.product("swiftdump"), try connectionArguments() + arguments, environment: environment)
+    public static func swiftdump(_ arguments: [String], socket: String? = nil, environment: [String: String]? = nil) throws -> ProcessRunner.Outcome {
+        try ProcessRunner.run(RepositoryPaths.product("swiftdump"), try connectionArguments(socket: socket) + arguments, environment: environment)
     }
 }

@@ -27,8 +27,8 @@ public final class ScratchServer {
 
     /// Feeds SQL to the stock client connected to this server.
     @discardableResult
-    public func mysql(input: [UInt8]) throws -> ProcessRunner.Outcome {
-        try ProcessRunner.run(StockTools.mariadb, ["--no-defaults", "--socket=\(socket)", "--user=root"], input: input)
+    public func mysql(database: String? = nil, input: [UInt8]) throws -> ProcessRunner.Outcome {
+        try ProcessRunner.run(StockTools.mariadb, ["--no-defaults", "--socket=\(socket)", "--user=root"] + (database.map { [$0] } ?? []), input: input)
     }
 
     public func stop() {

@@ -41,7 +41,9 @@ public struct DatabaseFingerprint: Equatable, CustomStringConvertible {
                 IFNULL(SUM(CAST(CONV(SUBSTR(h, 17, 16), 16, 10) AS UNSIGNED)), 0)) \
                 FROM (SELECT MD5(CONCAT_WS('|', \(values))) AS h FROM \(quotedDatabase).\(quote(name))) AS rows_hashed
                 """).rows[0]
-            let create = try connection.query("SHOW CREATE TABLE \(quotedDatabase).\(quote(name))").rows[0].string(1) ?? ""
+            // A DEFAULT's sequence is named with its database: compared with that name taken out.
+            let create = (try connection.query("SHOW CREATE TABLE \(quotedDatabase).\(quote(name))").rows[0].string(1) ?? "")
+                .replacing(quotedDatabase + ".", with: "`DB`.")
             tables.append(Table(name: name, createStatement: create, rowCount: sums.string(0) ?? "", hashSums: sums.string(1) ?? ""))
         }
         // Definitions name their database (`db`.`t`): compared with that name taken out.
