@@ -6,6 +6,9 @@ import Foundation
 /// Built on posix_spawn, poll and waitpid rather than Foundation's `Process`, whose
 /// `waitUntilExit` can miss the child's exit under the test runner and wait forever.
 public enum ProcessRunner {
+    /// Serialises making pipes and spawning; see ``run(_:_:input:environment:)``.
+    private static let spawnLock = NSLock()
+
     public struct Outcome: Sendable {
         public let status: Int32
         public let standardOutput: [UInt8]
@@ -18,17 +21,23 @@ public enum ProcessRunner {
     /// `environment` replaces the inherited one when given. `status` is the exit code, or
     /// 128 + the signal number if a signal ended the program.
     public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String]? = nil) throws -> Outcome {
+        // Close-on-exec pipes, made and marked under one lock with the spawn: tests spawn in
+        // parallel, and a child (or a server it starts) that inherited another child's stdin
+        // pipe would keep that child from ever seeing end of input.
+        spawnLock.lock()
         var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
         guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
+            spawnLock.unlock()
             throw TestServerError("pipe() failed")
         }
+        for descriptor in stdinPipe + stdoutPipe + stderrPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        // dup2 onto 0, 1, 2 gives the child copies without close-on-exec.
         posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        for descriptor in stdinPipe + stdoutPipe + stderrPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
 
         let environment = environment ?? ProcessInfo.processInfo.environment
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -37,6 +46,7 @@ public enum ProcessRunner {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
+        spawnLock.unlock()
         guard spawned == 0 else {
             close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
             throw TestServerError("cannot run \(executable): \(String(cString: strerror(spawned)))")
