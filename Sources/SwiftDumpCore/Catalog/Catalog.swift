@@ -15,6 +15,8 @@ struct Catalog {
     struct Entry: Equatable {
         let name: String
         let kind: ObjectKind
+        /// WITH SYSTEM VERSIONING: it keeps history rows (--dump-history).
+        var isVersioned = false
     }
 
     struct ColumnInfo: Equatable {
@@ -25,17 +27,27 @@ struct Catalog {
         let isInvisible: Bool
         /// Its DEFAULT draws from a sequence (`DEFAULT NEXT VALUE FOR s`).
         let defaultUsesSequence: Bool
+        /// A system-versioning period column (GENERATED ALWAYS AS ROW START / ROW END).
+        var isRowPeriod = false
+        /// Its type, for the period columns: BIGINT means transaction-precise history.
+        var dataType = ""
     }
 
     /// The tables, views and sequences of `database`, in the server's order.
     func entries(of database: String) throws -> [Entry] {
-        try connection.query("SHOW FULL TABLES FROM \(SQLQuoting.identifier(database))").rows.map { row in
+        // SHOW FULL TABLES calls a system-versioned table a BASE TABLE; INFORMATION_SCHEMA knows.
+        let versioned = Set(try connection.query("""
+            SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES \
+            WHERE TABLE_SCHEMA = \(SQLQuoting.literal(database)) AND TABLE_TYPE = 'SYSTEM VERSIONED'
+            """).rows.compactMap { $0.string(0) })
+        return try connection.query("SHOW FULL TABLES FROM \(SQLQuoting.identifier(database))").rows.map { row in
             let kind: ObjectKind = switch row.string(1) {
             case "VIEW": .view
             case "SEQUENCE": .sequence
             default: .table
             }
-            return Entry(name: row.string(0) ?? "", kind: kind)
+            let name = row.string(0) ?? ""
+            return Entry(name: name, kind: kind, isVersioned: versioned.contains(name))
         }
     }
 
@@ -47,13 +59,15 @@ struct Catalog {
     /// The columns of a table in their order.
     func columns(of table: String, in database: String) throws -> [ColumnInfo] {
         try connection.query("""
-            SELECT COLUMN_NAME, EXTRA, COLUMN_DEFAULT FROM INFORMATION_SCHEMA.COLUMNS \
+            SELECT COLUMN_NAME, EXTRA, COLUMN_DEFAULT, GENERATION_EXPRESSION, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS \
             WHERE TABLE_SCHEMA = \(SQLQuoting.literal(database)) AND TABLE_NAME = \(SQLQuoting.literal(table)) \
             ORDER BY ORDINAL_POSITION
             """).rows.map { row in
             let extra = row.string(1) ?? ""
+            let generation = row.string(3) ?? ""
             return ColumnInfo(name: row.string(0) ?? "", isGenerated: extra.contains("GENERATED"), isInvisible: extra.contains("INVISIBLE"),
-                              defaultUsesSequence: (row.string(2) ?? "").lowercased().contains("nextval("))
+                              defaultUsesSequence: (row.string(2) ?? "").lowercased().contains("nextval("),
+                              isRowPeriod: generation == "ROW START" || generation == "ROW END", dataType: row.string(4) ?? "")
         }
     }
 
@@ -173,13 +187,13 @@ struct Catalog {
 /// A failure of the dump itself (as opposed to the server's or the output's).
 public enum DumpError: Error, CustomStringConvertible {
     case missingObject(String)
-    case illegalTable(database: String, table: String)
+    case illegalTable(database: String, table: String, reason: String? = nil)
     case usage(String)
 
     public var description: String {
         switch self {
         case .missingObject(let what): "the server returned nothing for \(what)"
-        case .illegalTable(let database, let table): "Couldn't find table: \"\(table)\" in database \"\(database)\""
+        case .illegalTable(let database, let table, let reason): reason ?? "Couldn't find table: \"\(table)\" in database \"\(database)\""
         case .usage(let message): message
         }
     }

@@ -79,6 +79,7 @@ enum DumpOptionTable {
         OptionDefinition("order-by-primary", group: output, help: "Sort each table's rows by primary key, or first unique key, if such a key exists.", default: "FALSE"),
         OptionDefinition("no-autocommit", group: output, help: "Wrap each table's INSERTs in set autocommit=0 / commit.", default: "FALSE"),
         OptionDefinition("dump-order", argument: .required(valueName: "ORDER"), group: output, help: "dependencies: every table after the tables it references, foreign keys that close a cycle or reference their own table added after the data, so the dump loads with FOREIGN_KEY_CHECKS=1; name: mariadb-dump's order (by name), byte for byte.", default: "dependencies"),
+        OptionDefinition("dump-history", short: "H", group: output, help: "Dump system-versioned tables with their history rows (timestamp-based versioning), restored with system_versioning_insert_history.", default: "FALSE"),
         OptionDefinition("skip-definer", group: output, help: "Leave DEFINER clauses out of views, routines, triggers and events, so they load where the definer accounts do not exist (the loading account becomes their definer).", default: "FALSE"),
         OptionDefinition("result-file", short: "r", argument: .required(valueName: "FILE"), group: output, help: "Write to FILE. It is written under a temporary name and renamed when complete, so a failed dump never leaves a complete-looking file."),
 
@@ -94,7 +95,7 @@ enum DumpOptionTable {
         "xml", "tab", "fields-terminated-by", "fields-enclosed-by", "fields-optionally-enclosed-by",
         "fields-escaped-by", "lines-terminated-by", "compatible", "delayed-insert", "dump-slave",
         "apply-slave-statements", "include-master-host-port", "delete-master-logs", "all-tablespaces",
-        "flush-privileges", "ignore-table-data", "as-of", "dump-history", "system", "order-by-size",
+        "flush-privileges", "ignore-table-data", "as-of", "system", "order-by-size",
         "max-statement-time", "copy-s3-tables", "header", "allow-keywords", "character-sets-dir",
         "galera-info", "tls-version", "plugin-dir", "default-auth", "print-defaults", "debug",
         "debug-check", "debug-info", "log-queries", "no-data-med", "pipe", "shared-memory-base-name",

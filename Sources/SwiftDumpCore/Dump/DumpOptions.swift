@@ -68,6 +68,8 @@ public struct DumpOptions: Sendable {
     public var order: Order = .dependencies
     /// Leave DEFINER clauses out of views, routines, triggers and events.
     public var skipDefiner = false
+    /// System-versioned tables with their history rows (system_versioning_insert_history).
+    public var dumpHistory = false
 
     public var force = false
     public var verbose = false
@@ -163,6 +165,7 @@ extension DumpOptions {
             case "no-autocommit": noAutocommit = on
             case "result-file": resultFile = text
             case "skip-definer": skipDefiner = on
+            case "dump-history": dumpHistory = on
             case "dump-order":
                 guard let text, let value = Order(rawValue: text.lowercased()) else {
                     throw .usage("--dump-order takes 'dependencies' or 'name', not '\(text ?? "")'")

@@ -168,7 +168,7 @@ public final class Dumper {
         }
         for entry in entries where entry.kind == .table && !Self.isLogTable(entry.name, in: database) {
             try guarded(entry.name) {
-                try dumpTable(entry.name, in: database, engine: engines[entry.name] ?? "")
+                try dumpTable(entry.name, in: database, engine: engines[entry.name] ?? "", versioned: entry.isVersioned)
             }
         }
         if options.events { try dumpEvents(in: database) }
@@ -279,7 +279,7 @@ public final class Dumper {
         if options.verbose { report(message()) }
     }
 
-    private func dumpTable(_ table: String, in database: String, engine: String) throws {
+    private func dumpTable(_ table: String, in database: String, engine: String, versioned: Bool = false) throws {
         verbose("-- Retrieving table structure for table \(table)...")
         let isLogTable = Self.isLogTable(table, in: database)
         let columns = try catalog.columns(of: table, in: database)
@@ -297,30 +297,37 @@ public final class Dumper {
         }
         let dataless: Set<String> = ["MRG_MYISAM", "MRG_MyISAM", "FEDERATED", "BLACKHOLE"]
         if !options.noData && !dataless.contains(engine) && !isLogTable && !Self.skipsData(table, in: database, events: options.events) {
-            try dumpRows(of: table, in: database, columns: columns)
+            try dumpRows(of: table, in: database, columns: columns, history: versioned && options.dumpHistory)
         }
         if options.triggers { try dumpTriggers(on: table, in: database) }
     }
 
-    /// Streams the table's rows into INSERT statements.
-    private func dumpRows(of table: String, in database: String, columns: [Catalog.ColumnInfo]) throws {
+    /// Streams the table's rows into INSERT statements. With `history`, every row version of a
+    /// system-versioned table, with its period, for system_versioning_insert_history.
+    private func dumpRows(of table: String, in database: String, columns: [Catalog.ColumnInfo], history: Bool = false) throws {
         // Generated columns are computed by the server on restore; their values are not dumped,
-        // which needs a column list, as INVISIBLE columns do.
-        let dumped = columns.filter { !$0.isGenerated }
+        // which needs a column list, as INVISIBLE columns do. With history, the period columns
+        // are data: explicit ones by name, the implicit pair as row_start, row_end.
+        let dumped = columns.filter { !$0.isGenerated || (history && $0.isRowPeriod) }
         guard !dumped.isEmpty else { return }
-        let needsColumnList = options.completeInsert || dumped.count != columns.count || columns.contains(where: \.isInvisible)
+        if history, columns.contains(where: { $0.isRowPeriod && $0.dataType == "bigint" }) {
+            throw DumpError.illegalTable(database: database, table: table, reason: "Cannot use --dump-history for table \(SQLQuoting.identifier(table)) with transaction-precise history")
+        }
+        let implicitPeriod = history && !columns.contains(where: \.isRowPeriod) ? ", row_start, row_end" : ""
+        let needsColumnList = options.completeInsert || dumped.count != columns.count || columns.contains(where: \.isInvisible) || !implicitPeriod.isEmpty
 
         let orderColumns = options.orderByPrimary ? try catalog.uniqueKeyColumns(of: table, in: database) : []
         let orderBy = orderColumns.isEmpty ? nil : orderColumns.map(SQLQuoting.identifier).joined(separator: ",")
-        var query = "SELECT /*!40001 SQL_NO_CACHE */ \(dumped.map { SQLQuoting.identifier($0.name) }.joined(separator: ", ")) FROM \(SQLQuoting.identifier(table))"
+        var query = "SELECT /*!40001 SQL_NO_CACHE */ \(dumped.map { SQLQuoting.identifier($0.name) }.joined(separator: ", "))\(implicitPeriod) FROM \(SQLQuoting.identifier(table))"
+        if history { query += " FOR SYSTEM_TIME ALL" }
         if let condition = options.whereCondition { query += " WHERE \(condition)" }
         if let orderBy { query += " ORDER BY \(orderBy)" }
 
         let lock = !columns.contains(where: \.defaultUsesSequence)
-        try output.write(text.dataHeading(table, orderBy: orderBy, lock: lock))
+        try output.write(text.dataHeading(table, orderBy: orderBy, lock: lock, history: history))
         verbose("-- Sending SELECT query...")
         var writer = InsertWriter(
-            statementStart: text.insertStart(table, columns: dumped.map(\.name), withColumnList: needsColumnList),
+            statementStart: text.insertStart(table, columns: dumped.map(\.name), withColumnList: needsColumnList, extraColumns: implicitPeriod),
             extended: options.extendedInsert,
             netBufferLength: options.netBufferLength,
             hexBlob: options.hexBlob,
@@ -328,7 +335,7 @@ public final class Dumper {
         verbose("-- Retrieving rows...")
         try connection.stream(query, into: &writer)
         try writer.finish()
-        try output.write(text.dataTrailer(table, lock: lock))
+        try output.write(text.dataTrailer(table, lock: lock, history: history))
     }
 
     private func dumpTriggers(on table: String, in database: String) throws {

@@ -145,11 +145,14 @@ struct DumpText {
 
     /// The lines before a table's rows. `lock` is false for a table whose DEFAULT draws from a
     /// sequence: under LOCK TABLES its INSERTs would fail (error 1100, the sequence not locked).
-    func dataHeading(_ table: String, orderBy: String?, lock: Bool = true) -> String {
+    func dataHeading(_ table: String, orderBy: String?, lock: Bool = true, history: Bool = false) -> String {
         var text = comment("\n--\n-- Dumping data for table \(commentName(table))\n--\n")
         if let condition = options.whereCondition { text += comment("-- WHERE:  \(SQLQuoting.forComment(condition))\n") }
         if let orderBy { text += comment("-- ORDER BY:  \(SQLQuoting.forComment(orderBy))\n") }
         if !options.compact { text += "\n" }
+        if history {
+            text += "/*M!101100 SET @old_system_versioning_insert_history=@@session.system_versioning_insert_history, @@session.system_versioning_insert_history=1 */;\n"
+        }
         if options.noAutocommit { text += "SET @OLD_AUTOCOMMIT=@@AUTOCOMMIT, @@AUTOCOMMIT=0;\n" }
         if options.addLocks && lock { text += "LOCK TABLES \(name(table)) WRITE;\n" }
         if options.disableKeys { text += "/*!40000 ALTER TABLE \(name(table)) DISABLE KEYS */;\n" }
@@ -157,21 +160,23 @@ struct DumpText {
     }
 
     /// The lines after a table's rows.
-    func dataTrailer(_ table: String, lock: Bool = true) -> String {
+    func dataTrailer(_ table: String, lock: Bool = true, history: Bool = false) -> String {
         var text = ""
         if options.disableKeys { text += "/*!40000 ALTER TABLE \(name(table)) ENABLE KEYS */;\n" }
         if options.addLocks && lock { text += "UNLOCK TABLES;\n" }
         if options.noAutocommit { text += "COMMIT;\nSET AUTOCOMMIT=@OLD_AUTOCOMMIT;\n" }
+        if history { text += "/*M!101100 SET system_versioning_insert_history=@old_system_versioning_insert_history */;\n" }
         return text
     }
 
     /// The start of every INSERT: verb, table, column list when needed.
-    func insertStart(_ table: String, columns: [String], withColumnList: Bool) -> [UInt8] {
+    /// `extraColumns` are written as they are (the implicit `row_start, row_end`).
+    func insertStart(_ table: String, columns: [String], withColumnList: Bool, extraColumns: String = "") -> [UInt8] {
         var text = options.replace ? "REPLACE " : "INSERT "
         if options.insertIgnore { text += "IGNORE " }
         text += "INTO \(name(table))"
         if withColumnList {
-            text += " (" + columns.map(name).joined(separator: ", ") + ") VALUES "
+            text += " (" + columns.map(name).joined(separator: ", ") + extraColumns + ") VALUES "
             if !options.extendedInsert { text += "(" }
         } else {
             text += options.extendedInsert ? " VALUES\n" : " VALUES ("
