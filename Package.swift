@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftDumpCoreTests",
-            dependencies: ["SwiftDumpCore"]
+            dependencies: ["SwiftDumpCore", "TestSupport"]
         ),
         .testTarget(
             name: "DumpTests",

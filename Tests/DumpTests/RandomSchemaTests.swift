@@ -6,18 +6,6 @@ import TestSupport
 /// them) and rows in every table; the dump must load with foreign-key checks ON.
 @Suite("Random foreign-key schemas")
 struct RandomSchemaTests {
-    /// SplitMix64: the same seed builds the same schema, so a failure can be replayed.
-    struct SeededRandom: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Creates the schema in a new database (checks off while creating it, since it has cycles).
     static func makeSchema(seed: UInt64, tables: Int = 50, keys: Int = 80) throws -> String {
         var random = SeededRandom(state: seed)

@@ -1,19 +1,8 @@
 import SwiftDumpCore
 import Testing
+import TestSupport
 
 private typealias Order = DependencyOrder<String, Int>
-
-/// A reproducible pseudo-random source (SplitMix64), so a failing graph can be rebuilt.
-private struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// `count` tables with random foreign keys (cycles and self-references included).
 private func randomGraph(count: Int, edges edgeCount: Int, seed: UInt64) -> (nodes: [String], edges: [Order.Edge]) {
