@@ -100,6 +100,17 @@ struct CompatibleOutputTests {
                              swiftdumpArguments: ["--source-data=2", "--gtid", "world", "country"], socket: server.socket)
     }
 
+    @Test("-A: every database, the mysql schema included (log tables, statistics, the user view)")
+    func allDatabases() throws {
+        let server = try ScratchServer()
+        defer { server.stop() }
+        try Fixtures.loadWorld(into: server)
+        try Fixtures.load("fidelity_names", into: server)
+        for options in [["-A"], ["-A", "--compact"], ["-A", "-R", "-E", "--skip-extended-insert"]] {
+            try expectSameOutput(options, socket: server.socket)
+        }
+    }
+
     @Test("the consistency options change how the dump reads, not what it writes")
     func consistencyOptions() throws {
         let server = try ScratchServer()

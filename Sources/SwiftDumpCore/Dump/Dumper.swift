@@ -143,8 +143,9 @@ public final class Dumper {
             try output.write(text.databasePreamble(database, createStatement: create))
         }
         try connection.execute("USE \(SQLQuoting.identifier(database))")
-        // The log tables cannot be read under LOCK TABLES: their definitions go first.
-        for entry in entries where entry.kind == .table && Self.isLogTable(entry.name, in: database) {
+        // The log tables cannot be read under LOCK TABLES: as mariadb-dump does, general_log and
+        // slow_log are written before the lock, transaction_registry after it is released.
+        for entry in entries where entry.kind == .table && Self.isWrittenFirst(entry.name, in: database) {
             try guarded(entry.name) { try dumpTable(entry.name, in: database, engine: "") }
         }
         // Views are locked too: reading a view's definition under LOCK TABLES needs it. The
@@ -173,6 +174,13 @@ public final class Dumper {
         }
         if options.events { try dumpEvents(in: database) }
         if options.routines { try dumpRoutines(in: database) }
+        let lastLogTables = entries.filter { $0.kind == .table && Self.isLogTable($0.name, in: database) && !Self.isWrittenFirst($0.name, in: database) }
+        if !lastLogTables.isEmpty {
+            if options.lockTables && !lockable.isEmpty { try connection.execute("UNLOCK TABLES") }
+            for entry in lastLogTables {
+                try guarded(entry.name) { try dumpTable(entry.name, in: database, engine: "") }
+            }
+        }
     }
 
     /// Views come after every database's tables, so a view may use a table of any of them, and
@@ -265,6 +273,11 @@ public final class Dumper {
     /// LOCK TABLES refuses them (error 1556).
     static func isLogTable(_ table: String, in database: String) -> Bool {
         database.lowercased() == "mysql" && ["general_log", "slow_log", "transaction_registry"].contains(table.lowercased())
+    }
+
+    /// general_log and slow_log, which mariadb-dump writes before the other tables of mysql.
+    static func isWrittenFirst(_ table: String, in database: String) -> Bool {
+        database.lowercased() == "mysql" && ["general_log", "slow_log"].contains(table.lowercased())
     }
 
     /// mysql tables whose rows mariadb-dump leaves out: the InnoDB statistics (the server
