@@ -29,6 +29,7 @@ struct CompatibleOutputTests {
         ["--skip-tz-utc"], ["--net-buffer-length=4096"], ["--skip-comments", "--skip-dump-date"],
         ["--order-by-primary", "--insert-ignore", "--no-autocommit"], ["--replace", "--skip-add-locks", "--skip-disable-keys"],
         ["--no-create-info", "--skip-set-charset"], ["--skip-opt"], ["--compact", "--hex-blob", "--complete-insert"],
+        ["--skip-triggers", "--add-drop-trigger"],
     ]
 
     @Test("every dataset under every option set", arguments: datasets, optionSets)
@@ -63,6 +64,8 @@ struct CompatibleOutputTests {
         try expectSameOutput(["-R", "-E", "--add-drop-trigger", "sakila"])
         try expectSameOutput(["-R", "-E", "events_basic"])
         try expectSameOutput(["-R", "-E", "--compact", "--skip-add-drop-table", "events_basic"])
+        try expectSameOutput(["--no-data", "--skip-triggers", "events_basic"])
+        try expectSameOutput(["--no-create-info", "-R", "events_basic"])
     }
 
     @Test("--dump-history: history rows, period columns implicit and explicit")

@@ -59,6 +59,7 @@ public final class Dumper {
         }
         try writeDeferredForeignKeys()
         try dumpViews()
+        try dumpEventsLast()
         if let position, options.masterData > 0 { try output.write(text.deferredGTID(position.gtid)) }
         try output.write(text.footer(date: DumpText.localDate()))
         if options.singleTransaction { try connection.execute("COMMIT") }
@@ -172,7 +173,8 @@ public final class Dumper {
                 try dumpTable(entry.name, in: database, engine: engines[entry.name] ?? "", versioned: entry.isVersioned)
             }
         }
-        if options.events { try dumpEvents(in: database) }
+        // In dependency order events come last of all (see dumpEventsLast).
+        if options.events && options.order == .name { try dumpEvents(in: database) }
         if options.routines { try dumpRoutines(in: database) }
         let lastLogTables = entries.filter { $0.kind == .table && Self.isLogTable($0.name, in: database) && !Self.isWrittenFirst($0.name, in: database) }
         if !lastLogTables.isEmpty {
@@ -205,6 +207,17 @@ public final class Dumper {
         for view in plan.views {
             if current != view.database { try enter(view.database) }
             try guarded(view.table) { try dumpView(view.table, in: view.database) }
+        }
+    }
+
+    /// Events after everything else: an enabled event whose time has come could otherwise run
+    /// against a half-restored database.
+    private func dumpEventsLast() throws {
+        guard options.events && options.order == .dependencies else { return }
+        for database in plan.databases.map(\.name) {
+            if case .tables = options.scope {} else { try output.write(text.databasePreamble(database, createStatement: nil)) }
+            try connection.execute("USE \(SQLQuoting.identifier(database))")
+            try dumpEvents(in: database)
         }
     }
 
