@@ -25,6 +25,7 @@ struct DumpOrderTests {
         Dataset(database: "world") { try Fixtures.loadWorld() },
         Dataset(database: "fidelity_tables", compactIsFaithful: false) { try Fixtures.load("fidelity_tables") },
         Dataset(database: "fidelity-names db", options: ["-R", "-E"]) { try Fixtures.load("fidelity_names") },
+        Dataset(database: "events_basic", options: ["-R", "-E"]) { try Fixtures.load("events_basic") },
     ]
 
     /// The header line that turns the checks off, kept only as the save the footer restores.
