@@ -69,8 +69,7 @@ struct DumpOrderTests {
         let target = try TestServer.makeDatabase("stockorder")
         let connection = try TestServer.connect()
         defer { _ = try? connection.execute("DROP DATABASE `\(target)`") }
-        let endpoint = try TestServer.endpoint()
-        let failed = try ProcessRunner.run(StockTools.mariadb, ["--no-defaults", "--socket=\(endpoint.socket)", "--user=root", target], input: stock.standardOutput)
+        let failed = try StockTools.load(database: target, input: stock.standardOutput)
         #expect(failed.status != 0)
         #expect(failed.standardErrorText.contains("errno: 150") || failed.standardErrorText.contains("1005"), "\(failed.standardErrorText)")
 
@@ -98,12 +97,11 @@ struct DumpOrderTests {
     func sequenceDefault() throws {
         try Fixtures.load("fidelity_objects")
         let connection = try TestServer.connect()
-        let endpoint = try TestServer.endpoint()
         let stock = try StockTools.dump(["-R", "fidelity_objects"])
         try #require(stock.status == 0)
         let target = try TestServer.makeDatabase("stockseq")
         defer { _ = try? connection.execute("DROP DATABASE `\(target)`") }
-        let failed = try ProcessRunner.run(StockTools.mariadb, ["--no-defaults", "--socket=\(endpoint.socket)", "--user=root", target], input: stock.standardOutput)
+        let failed = try StockTools.load(database: target, input: stock.standardOutput)
         #expect(failed.status != 0 && failed.standardErrorText.contains("1100"), "\(failed.standardErrorText)")
 
         let ours = try StockTools.swiftdump(["-R", "fidelity_objects"])

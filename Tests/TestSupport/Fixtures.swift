@@ -73,10 +73,16 @@ public enum StockTools {
         return ["--no-defaults", "--socket=\(endpoint.socket)", "--user=\(endpoint.user)"]
     }
 
+    /// Feeds `input` to the `mariadb` client and returns how it went, failure included (for
+    /// tests that show a dump failing to load).
+    public static func load(database: String? = nil, input: [UInt8], extra: [String] = []) throws -> ProcessRunner.Outcome {
+        try ProcessRunner.run(mariadb, try connectionArguments() + extra + (database.map { [$0] } ?? []), input: input)
+    }
+
     /// Feeds `input` to the `mariadb` client; throws with its error output if it fails.
     @discardableResult
     public static func mysql(database: String? = nil, input: [UInt8], extra: [String] = []) throws -> ProcessRunner.Outcome {
-        let outcome = try ProcessRunner.run(mariadb, try connectionArguments() + extra + (database.map { [$0] } ?? []), input: input)
+        let outcome = try load(database: database, input: input, extra: extra)
         guard outcome.status == 0 else { throw TestServerError("mariadb client failed (\(outcome.status)): \(outcome.standardErrorText)") }
         return outcome
     }
