@@ -25,12 +25,36 @@ public final class ConnectionThread: Sendable {
     /// Ends the thread once the work already submitted has run.
     deinit { queue.close() }
 
+    /// Queues `work` to run on this thread, without waiting for it.
+    public func submit(_ work: @escaping @Sendable () -> Void) {
+        queue.submit(work)
+    }
+
+    /// Runs `work` on this thread and blocks the calling thread until it returns. For
+    /// synchronous callers on threads of their own; never call it from this thread itself.
+    public func runAndWait<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) throws -> Result {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox<Result>()
+        queue.submit {
+            box.result = Swift.Result { try work() }
+            done.signal()
+        }
+        done.wait()
+        return try box.result!.get()
+    }
+
     /// Runs `work` on this thread and returns its result to the awaiting task.
     public func run<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             queue.submit { continuation.resume(with: Swift.Result { try work() }) }
         }
     }
+}
+
+/// Carries a result from the connection's thread to the waiting thread.
+/// `@unchecked Sendable`: written before the semaphore is signalled, read after it is waited on.
+private final class ResultBox<Value>: @unchecked Sendable {
+    var result: Result<Value, any Error>?
 }
 
 /// The thread's inbox: a FIFO of jobs behind a condition variable.

@@ -12,6 +12,14 @@ public final class DedicatedConnection: Sendable {
         return DedicatedConnection(thread: thread, holder: holder)
     }
 
+    /// Opens a connection on a new thread of its own, blocking the caller until it is open.
+    public static func openAndWait(_ options: ConnectionOptions, name: String = "swiftdump-connection") throws -> DedicatedConnection {
+        let thread = ConnectionThread(name: name)
+        let holder = Holder()
+        try thread.runAndWait { holder.connection = try Connection(options) }
+        return DedicatedConnection(thread: thread, holder: holder)
+    }
+
     private init(thread: ConnectionThread, holder: Holder) {
         self.thread = thread
         self.holder = holder
@@ -24,6 +32,29 @@ public final class DedicatedConnection: Sendable {
             guard let connection = holder.connection else { throw Self.closedError }
             return try body(connection)
         }
+    }
+
+    /// Runs `body` with the connection on the connection's thread; the caller blocks until it
+    /// returns.
+    public func runAndWait<Result: Sendable>(_ body: @escaping @Sendable (Connection) throws -> Result) throws -> Result {
+        let holder = self.holder
+        return try thread.runAndWait {
+            guard let connection = holder.connection else { throw Self.closedError }
+            return try body(connection)
+        }
+    }
+
+    /// Queues `body` to run with the connection on its thread, without waiting (a worker's
+    /// long-running loop, say). `body` gets nil once the connection is closed.
+    public func submit(_ body: @escaping @Sendable (Connection?) -> Void) {
+        let holder = self.holder
+        thread.submit { body(holder.connection) }
+    }
+
+    /// Closes the connection on its thread, blocking until it is closed.
+    public func closeAndWait() {
+        let holder = self.holder
+        _ = try? thread.runAndWait { holder.connection = nil }
     }
 
     /// Closes the connection (on its thread). Later calls to ``run(_:)`` fail.

@@ -82,6 +82,35 @@ struct Catalog {
         return engines
     }
 
+    /// The server's estimate of each table's size: data bytes and rows (InnoDB's are sampled).
+    func tableSizes(in database: String) throws -> [String: (bytes: UInt64, rows: UInt64)] {
+        var sizes: [String: (bytes: UInt64, rows: UInt64)] = [:]
+        for row in try connection.query("""
+            SELECT TABLE_NAME, DATA_LENGTH, TABLE_ROWS FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = \(SQLQuoting.literal(database))
+            """).rows {
+            if let name = row.string(0) { sizes[name] = (UInt64(row.string(1) ?? "") ?? 0, UInt64(row.string(2) ?? "") ?? 0) }
+        }
+        return sizes
+    }
+
+    /// The key a table can be cut into ranges by: the primary key, else the first unique key
+    /// whose columns are all NOT NULL (so every row has exactly one place). Nil without one.
+    func chunkKey(of table: String, in database: String) throws -> [String]? {
+        let rows = try connection.query("""
+            SELECT INDEX_NAME, COLUMN_NAME, NULLABLE FROM INFORMATION_SCHEMA.STATISTICS \
+            WHERE TABLE_SCHEMA = \(SQLQuoting.literal(database)) AND TABLE_NAME = \(SQLQuoting.literal(table)) AND NON_UNIQUE = 0 \
+            ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME, SEQ_IN_INDEX
+            """).rows
+        var keys: [(name: String, columns: [String], nullable: Bool)] = []
+        for row in rows {
+            let name = row.string(0) ?? ""
+            if keys.last?.name != name { keys.append((name, [], false)) }
+            keys[keys.count - 1].columns.append(row.string(1) ?? "")
+            if row.string(2) == "YES" { keys[keys.count - 1].nullable = true }
+        }
+        return keys.first { !$0.nullable }?.columns
+    }
+
     /// The row of `SHOW CREATE <what>` (TABLE, VIEW, SEQUENCE, FUNCTION, PROCEDURE, PACKAGE,
     /// PACKAGE BODY, EVENT) for one object, its definition unconverted.
     func showCreate(_ what: String, _ name: String, in database: String) throws -> ResultRow {

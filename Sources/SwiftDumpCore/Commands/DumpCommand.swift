@@ -1,3 +1,4 @@
+import Foundation
 import MariaDBClient
 #if canImport(Glibc)
 import Glibc
@@ -70,26 +71,63 @@ public enum DumpCommand: Command {
             log.write("\(program): \(error) when trying to connect", to: &errors)
             return .serverError
         }
-        let output: OutputStream
+        let started = Date()
+        let progress = DumpProgress()
+        let layout: any DumpLayout
         do {
-            output = try options.resultFile.map { path throws(OutputError) in try OutputStream(path: path) } ?? OutputStream()
+            switch options.format {
+            case .sql:
+                let output = try OutputStream(path: options.resultFile, compression: options.effectiveCompression,
+                                              compressionThreads: options.threads)
+                layout = StreamLayout(output: output, progress: progress)
+            case .dir:
+                layout = try DirectoryLayout(root: options.outputDirectory ?? "", compression: options.effectiveCompression,
+                                             sessionHeader: DumpText(options: options).fileSessionHeader(), progress: progress)
+            }
         } catch {
             log.write("\(program): \(error)", to: &errors)
-            return .writeError
+            return error is DumpError ? .usage : .writeError
         }
         // Progress (-v) and --force's skipped errors go out as they happen.
-        let dumper = Dumper(options: options, connection: connection, output: output) { message in
+        let dumper = Dumper(options: options, connection: connection, layout: layout, progress: progress) { message in
             var standardError = StandardStream.error
             var log = ErrorLog(path: options.logError)
             log.write(message, to: &standardError)
         }
+        let progressLine = ProgressLine.start(progress, enabled: options.progress ?? (isatty(2) != 0))
         do {
             let skipped = try dumper.run()
-            try output.commit()
+            switch layout {
+            case let stream as StreamLayout:
+                try stream.finish()
+            case let directory as DirectoryLayout:
+                let serverInfo = connection.serverInfo
+                try directory.finish { manifest in
+                    manifest.serverVersion = serverInfo
+                    manifest.startedAt = ISO8601DateFormatter().string(from: started)
+                    manifest.finishedAt = ISO8601DateFormatter().string(from: Date())
+                    manifest.options = Array(CommandLine.arguments.dropFirst()).map(Self.redactingPassword)
+                    manifest.snapshot = dumper.proof
+                    manifest.notCoveredBySnapshot = dumper.notCovered
+                }
+            default:
+                break
+            }
+            progressLine?.stop()
+            if !dumper.notCovered.isEmpty && !options.verbose {
+                let outside = dumper.notCovered.filter { !$0.lowercased().hasPrefix("mysql.") }
+                if !outside.isEmpty {
+                    log.write("\(program): Warning: not covered by the snapshot (non-transactional, read after the lock was released): \(outside.prefix(10).joined(separator: ", "))\(outside.count > 10 ? ", ..." : ""); use --lock-all-tables to hold the lock for the whole dump", to: &errors)
+                }
+            }
             if options.verbose { log.write("-- Disconnecting from \(options.connection.host ?? "localhost")...", to: &errors) }
             return skipped > 0 ? .serverError : .success
         } catch {
-            output.abandon()
+            progressLine?.stop()
+            (layout as? StreamLayout)?.abandon(error)
+            if options.format == .dir {
+                log.write("\(program): the directory dump in \(options.outputDirectory ?? "") is incomplete (no manifest.json)", to: &errors)
+            }
             switch error {
             case let error as OutputError:
                 log.write("\(program): \(error)", to: &errors)
@@ -106,6 +144,15 @@ public enum DumpCommand: Command {
                 return .serverError
             }
         }
+    }
+}
+
+extension DumpCommand {
+    /// A command-line argument fit for the manifest: a password given on it is not kept.
+    static func redactingPassword(_ argument: String) -> String {
+        if argument.hasPrefix("--password=") { return "--password=***" }
+        if argument.hasPrefix("-p") && argument.count > 2 && !argument.hasPrefix("--") { return "-p***" }
+        return argument
     }
 }
 

@@ -6,6 +6,7 @@ enum DumpOptionTable {
     static let consistency = "Consistency and locking"
     static let output = "Output format"
     static let behaviour = "Behaviour"
+    static let parallel = "Parallel dump, compression and layout (beyond mysqldump)"
 
     static let definitions: [OptionDefinition] = [
         // Option files: read before the rest; see OptionFiles.
@@ -82,6 +83,16 @@ enum DumpOptionTable {
         OptionDefinition("dump-history", short: "H", group: output, help: "Dump system-versioned tables with their history rows (timestamp-based versioning), restored with system_versioning_insert_history.", default: "FALSE"),
         OptionDefinition("skip-definer", group: output, help: "Leave DEFINER clauses out of views, routines, triggers and events, so they load where the definer accounts do not exist (the loading account becomes their definer).", default: "FALSE"),
         OptionDefinition("result-file", short: "r", argument: .required(valueName: "FILE"), group: output, help: "Write to FILE. It is written under a temporary name and renamed when complete, so a failed dump never leaves a complete-looking file."),
+
+        OptionDefinition("threads", short: "j", argument: .required(valueName: "#"), group: parallel, help: "Read with # connections in one consistent snapshot (a brief BACKUP STAGE BLOCK_COMMIT, or FLUSH TABLES WITH READ LOCK, while they start). 1: one connection with mysqldump's locking.", default: "the number of cores"),
+        OptionDefinition("chunk-size", argument: .required(valueName: "#"), group: parallel, help: "Cut tables larger than # bytes (server estimate; K, M, G suffixes) into key ranges read in parallel.", default: "64M"),
+        OptionDefinition("no-lock", group: parallel, help: "Take no global lock while the connections start their snapshots; the dump says whether the server committed meanwhile (then tables read by different connections may disagree).", default: "FALSE"),
+        OptionDefinition("lock-wait-timeout", argument: .required(valueName: "#"), group: parallel, help: "Give up after # seconds waiting for the global lock.", default: "the server's lock_wait_timeout"),
+        OptionDefinition("compress-output", argument: .required(valueName: "ALG[:LEVEL]"), group: parallel, help: "zstd, gzip or none, optionally with a level (zstd:3, gzip:6). Blocks are compressed in parallel as independent frames; zstd -d and gunzip read the result. Default: from -r FILE's extension (.zst, .gz), else none."),
+        OptionDefinition("format", argument: .required(valueName: "FORMAT"), group: parallel, help: "sql: one mysqldump-compatible stream; dir: a directory (-o DIR) with a file per table structure and per chunk, and a manifest written last.", default: "sql"),
+        OptionDefinition("output-dir", short: "o", argument: .required(valueName: "DIR"), group: parallel, help: "The directory for --format=dir (new or empty)."),
+        OptionDefinition("progress", group: parallel, help: "Show a progress line on standard error (default: when it is a terminal)."),
+        OptionDefinition("no-progress", group: parallel, help: "Never show the progress line."),
 
         OptionDefinition("force", short: "f", group: behaviour, help: "Continue even if an SQL error occurs while dumping a table.", default: "FALSE"),
         OptionDefinition("log-error", argument: .required(valueName: "FILE"), group: behaviour, help: "Append warnings and errors to FILE."),

@@ -1,3 +1,4 @@
+import Foundation
 import MariaDBClient
 
 /// Everything a dump run needs, resolved from option files and the command line.
@@ -70,6 +71,31 @@ public struct DumpOptions: Sendable {
     public var skipDefiner = false
     /// System-versioned tables with their history rows (system_versioning_insert_history).
     public var dumpHistory = false
+
+    /// Reader connections; 1 reads on the main connection with mysqldump's locking.
+    public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Tables whose estimated size exceeds this are cut into key ranges.
+    public var chunkSize: UInt64 = 64 << 20
+    public var noLock = false
+    public var lockWaitTimeout: Int?
+    /// nil: decided by the result file's extension.
+    public var compression: CompressionFormat??
+    public enum Format: String, Sendable {
+        case sql
+        case dir
+    }
+    public var format: Format = .sql
+    public var outputDirectory: String?
+    /// nil: when standard error is a terminal.
+    public var progress: Bool?
+
+    /// The compression in effect: as asked, else from -r FILE's extension.
+    public var effectiveCompression: CompressionFormat? {
+        if let compression { return compression }
+        if resultFile?.hasSuffix(".zst") == true { return .zstd(level: 3) }
+        if resultFile?.hasSuffix(".gz") == true { return .gzip(level: 6) }
+        return nil
+    }
 
     public var force = false
     public var verbose = false
@@ -171,6 +197,19 @@ extension DumpOptions {
                     throw .usage("--dump-order takes 'dependencies' or 'name', not '\(text ?? "")'")
                 }
                 order = value
+            case "threads": threads = max(1, try Self.number(text, option.name, maximum: 256))
+            case "chunk-size": chunkSize = UInt64(try Self.number(text, option.name, maximum: Int.max / 2))
+            case "no-lock": noLock = on
+            case "lock-wait-timeout": lockWaitTimeout = try Self.number(text, option.name, maximum: 31_536_000)
+            case "compress-output": compression = .some(try Self.compressionFormat(text ?? ""))
+            case "format":
+                guard let text, let value = Format(rawValue: text.lowercased()) else {
+                    throw .usage("--format takes 'sql' or 'dir', not '\(text ?? "")'")
+                }
+                format = value
+            case "output-dir": outputDirectory = text
+            case "progress": progress = on
+            case "no-progress": progress = on ? false : nil
             case "force": force = on
             case "log-error": logError = text
             case "verbose": verbose = on
@@ -225,8 +264,33 @@ extension DumpOptions {
         if insertIgnore && replace {
             throw .usage("You can't use --insert-ignore and --replace at the same time.")
         }
-        if masterData > 0 && !singleTransaction { lockAllTables = true }
+        if format == .dir && outputDirectory == nil { throw .usage("--format=dir needs -o DIR (--output-dir)") }
+        if format == .sql && outputDirectory != nil { throw .usage("-o DIR is for --format=dir; a single stream goes to -r FILE or standard output") }
+        if format == .dir && resultFile != nil { throw .usage("--format=dir writes to -o DIR, not -r FILE") }
+        // With several connections the snapshot gives the position; else, as mysqldump, a lock.
+        if masterData > 0 && !singleTransaction && threads <= 1 { lockAllTables = true }
         if singleTransaction || lockAllTables { lockTables = false }
+    }
+
+    /// `zstd`, `gzip`, `none`, optionally `:LEVEL`.
+    static func compressionFormat(_ text: String) throws(DumpError) -> CompressionFormat? {
+        let parts = text.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
+        let level = parts.count > 1 ? Int32(parts[1]) : nil
+        if parts.count > 1 && level == nil { throw .usage("--compress-output: '\(parts[1])' is not a level") }
+        switch parts.first ?? "" {
+        case "zstd":
+            let value = level ?? 3
+            guard (1...19).contains(value) else { throw .usage("--compress-output: zstd levels are 1 to 19") }
+            return .zstd(level: value)
+        case "gzip":
+            let value = level ?? 6
+            guard (1...9).contains(value) else { throw .usage("--compress-output: gzip levels are 1 to 9") }
+            return .gzip(level: value)
+        case "none":
+            return nil
+        default:
+            throw .usage("--compress-output takes zstd, gzip or none (with an optional :LEVEL), not '\(text)'")
+        }
     }
 
     /// A number with mysqldump's optional K, M or G suffix.

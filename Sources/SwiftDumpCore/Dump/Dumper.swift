@@ -1,14 +1,17 @@
 import MariaDBClient
 
-/// Runs one dump over one connection, writing mysqldump-compatible SQL to an ``OutputStream``.
+/// Runs one dump: reads the catalog on its own connection and writes the text, while the rows
+/// are read in chunks — on that same connection with `--threads 1`, else by N reader
+/// connections in one snapshot (``SnapshotGroup``) — and laid out by a ``DumpLayout``.
 ///
 /// Order of the output, as mariadb-dump 10.11's: header; replication position; per database
 /// its CREATE DATABASE/USE, sequences, then each table's structure, data and triggers, then its
 /// views, routines and events; the deferred GTID; the footer.
-public final class Dumper {
+final class Dumper {
     let options: DumpOptions
     let connection: Connection
-    let output: OutputStream
+    let layout: any DumpLayout
+    let progress: DumpProgress
     let text: DumpText
     let catalog: Catalog
     /// Messages for standard error (and --log-error): warnings, --force errors, --verbose.
@@ -19,21 +22,40 @@ public final class Dumper {
     private var plan = DumpPlan(databases: [], deferred: [:], views: [])
     /// The FOREIGN KEY clauses taken out of CREATE TABLE, to add after all data, in dump order.
     private var deferredClauses: [(database: String, table: String, clause: [UInt8])] = []
+    /// The server's size estimates for the current database's tables.
+    private var sizes: [String: (bytes: UInt64, rows: UInt64)] = [:]
 
-    public init(options: DumpOptions, connection: Connection, output: OutputStream, report: @escaping (String) -> Void) {
+    /// How the rows are read; set once the consistency is established.
+    private var reading: ChunkReading
+    private var readers: ReaderPool?
+    private var snapshot: SnapshotGroup?
+    /// Tables whose rows a snapshot does not protect (non-transactional engines).
+    private(set) var notCovered: [String] = []
+    private(set) var proof: SnapshotProof?
+
+    init(options: DumpOptions, connection: Connection, layout: any DumpLayout, progress: DumpProgress, report: @escaping (String) -> Void) {
         self.options = options
         self.connection = connection
-        self.output = output
+        self.layout = layout
+        self.progress = progress
+        self.reading = .inline(connection)
         self.text = DumpText(options: options)
         self.catalog = Catalog(connection: connection)
         self.report = report
     }
 
     /// Dumps everything `options` selects. Returns the number of errors skipped with --force.
-    public func run() throws -> Int {
+    /// The layout is not finished here: the caller commits it (or abandons it on a throw).
+    func run() throws -> Int {
+        defer {
+            // On a throw the readers may still be waiting for work: end them before their
+            // connections' snapshots.
+            readers?.stop()
+            snapshot?.finish()
+        }
         try prepareSession()
         let databases = try selectedDatabases()
-        let position = try establishConsistency(databases: databases)
+        let position = options.threads > 1 ? try startSnapshot() : try establishConsistency(databases: databases)
 
         var entries: [String: [Catalog.Entry]] = [:]
         var foreignKeys: [Catalog.ForeignKey] = []
@@ -52,31 +74,71 @@ public final class Dumper {
         plan = DumpPlan.make(databases: databases, entries: entries, foreignKeys: foreignKeys,
                              viewDefinitions: viewDefinitions, order: options.order)
 
-        try output.write(text.header(host: options.connection.host ?? "localhost", serverInfo: connection.serverInfo))
-        if let position { try output.write(text.replicationPosition(file: position.file, position: position.offset, gtid: position.gtid)) }
+        let stream = layout.isSingleStream
+        if stream { try layout.write(text.header(host: options.connection.host ?? "localhost", serverInfo: connection.serverInfo)) }
+        if let position, stream { try layout.write(text.replicationPosition(file: position.file, position: position.offset, gtid: position.gtid)) }
         for database in plan.databases {
             try dumpDatabase(database)
         }
         try writeDeferredForeignKeys()
         try dumpViews()
         try dumpEventsLast()
-        if let position, options.masterData > 0 { try output.write(text.deferredGTID(position.gtid)) }
-        try output.write(text.footer(date: DumpText.localDate()))
-        if options.singleTransaction { try connection.execute("COMMIT") }
+        try layout.enter(.stream)
+        if let position, options.masterData > 0, stream { try layout.write(text.deferredGTID(position.gtid)) }
+        if stream { try layout.write(text.footer(date: DumpText.localDate())) }
+        if let readers {
+            for message in try readers.finish() {
+                skippedErrors += 1
+                report("swiftdump: \(message)")
+            }
+        }
+        if options.threads <= 1 && options.singleTransaction { try connection.execute("COMMIT") }
         if options.lockAllTables { try connection.execute("UNLOCK TABLES") }
         return skippedErrors
     }
 
+    /// Opens the reader connections in one snapshot and reports the proof (-v).
+    private func startSnapshot() throws -> ReplicationPosition? {
+        if options.flushLogs { try connection.execute("FLUSH LOGS") }
+        let locking: SnapshotGroup.Locking = options.noLock ? .none : options.lockAllTables ? .wholeDump : .brief
+        let sessionSetup = sessionStatements
+        let group = try SnapshotGroup.start(
+            count: options.threads, options: options.connection, locking: locking, lockWaitTimeout: options.lockWaitTimeout,
+            coordinator: connection, prepare: { connection in for statement in sessionSetup { try connection.execute(statement) } },
+            report: { [options, report] message in if options.verbose { report(message) } })
+        snapshot = group
+        proof = group.proof
+        let proof = group.proof
+        verbose("-- Snapshot: \(group.workers.count) connection(s), \(proof.method), lock held \(String(format: "%.1f", proof.lockHeldMilliseconds)) ms, positions \(proof.positions.map { "\($0.file):\($0.position) gtid \($0.gtid)" }.joined(separator: "; "))\(proof.consistent ? ", all agree" : "")")
+        if !proof.note.isEmpty && (options.verbose || !proof.consistent) { report("-- \(proof.note)") }
+        let queue = WorkQueue(holdUntilReleased: !layout.isSingleStream)
+        readers = ReaderPool(workers: group.workers, queue: queue, layout: layout, force: options.force)
+        reading = .pool(queue)
+        guard options.masterData > 0 else { return nil }
+        guard let position = group.position, !position.file.isEmpty else {
+            throw DumpError.usage("--master-data needs the binary log to be enabled on the server")
+        }
+        return ReplicationPosition(file: position.file, offset: position.position, gtid: position.gtid)
+    }
+
     // MARK: Session and consistency
 
-    private func prepareSession() throws {
+    /// The session every connection of the dump runs in.
+    private var sessionStatements: [String] {
         var sqlMode = ""
         if !options.createOptions { sqlMode = "NO_KEY_OPTIONS,NO_TABLE_OPTIONS,NO_FIELD_OPTIONS" }
-        try connection.execute("SET SESSION sql_mode = '\(sqlMode)'")
-        try connection.execute("SET SESSION SQL_QUOTE_SHOW_CREATE = \(options.quoteNames ? 1 : 0)")
-        // A consumer that stalls (a slow disk, a pipe) must not get the stream cut after 60 s.
-        try connection.execute("SET SESSION net_write_timeout = 86400, SESSION net_read_timeout = 86400")
-        if options.tzUTC { try connection.execute("SET SESSION time_zone = '+00:00'") }
+        var statements = [
+            "SET SESSION sql_mode = '\(sqlMode)'",
+            "SET SESSION SQL_QUOTE_SHOW_CREATE = \(options.quoteNames ? 1 : 0)",
+            // A consumer that stalls (a slow disk, a pipe) must not get the stream cut after 60 s.
+            "SET SESSION net_write_timeout = 86400, SESSION net_read_timeout = 86400",
+        ]
+        if options.tzUTC { statements.append("SET SESSION time_zone = '+00:00'") }
+        return statements
+    }
+
+    private func prepareSession() throws {
+        for statement in sessionStatements { try connection.execute(statement) }
     }
 
     private struct ReplicationPosition {
@@ -141,7 +203,8 @@ public final class Dumper {
             // db [tables]: no CREATE DATABASE or USE, as in mysqldump.
         } else {
             let create = options.noCreateDatabase ? nil : try catalog.createDatabase(database)
-            try output.write(text.databasePreamble(database, createStatement: create))
+            try layout.enter(.database(database))
+            try layout.write(text.databasePreamble(database, createStatement: create))
         }
         try connection.execute("USE \(SQLQuoting.identifier(database))")
         // The log tables cannot be read under LOCK TABLES: as mariadb-dump does, general_log and
@@ -151,7 +214,9 @@ public final class Dumper {
         }
         // Views are locked too: reading a view's definition under LOCK TABLES needs it. The
         // server's log tables cannot be locked.
-        let lockable = entries.filter { !Self.isLogTable($0.name, in: database) }
+        // LOCK TABLES belongs to this session: it only protects rows read on this connection.
+        var lockable = entries.filter { !Self.isLogTable($0.name, in: database) }
+        if case .pool = reading { lockable = [] }
         if options.lockTables && !lockable.isEmpty {
             let list = lockable.map { "\(SQLQuoting.identifier($0.name)) READ /*!32311 LOCAL */" }.joined(separator: ",")
             do {
@@ -165,6 +230,15 @@ public final class Dumper {
         defer { if options.lockTables && !lockable.isEmpty { _ = try? connection.execute("UNLOCK TABLES") } }
 
         let engines = try catalog.engines(in: database)
+        sizes = try catalog.tableSizes(in: database)
+        if case .pool = reading, !options.lockAllTables, !options.noData {
+            let transactional: Set<String> = ["InnoDB", "ROCKSDB", "TokuDB", "SEQUENCE", "MRG_MyISAM", "MRG_MYISAM", "FEDERATED", "BLACKHOLE"]
+            let uncovered = entries.filter { $0.kind == .table && !transactional.contains(engines[$0.name] ?? "InnoDB") && !Self.isLogTable($0.name, in: database) }
+            notCovered += uncovered.map { "\(database).\($0.name) (\(engines[$0.name] ?? ""))" }
+            for entry in uncovered {
+                verbose("-- Not covered by the snapshot (non-transactional engine \(engines[entry.name] ?? "")): \(database).\(entry.name)")
+            }
+        }
         for entry in entries where entry.kind == .sequence {
             try guarded(entry.name) { try dumpSequence(entry.name, in: database) }
         }
@@ -174,8 +248,14 @@ public final class Dumper {
             }
         }
         // In dependency order events come last of all (see dumpEventsLast).
-        if options.events && options.order == .name { try dumpEvents(in: database) }
-        if options.routines { try dumpRoutines(in: database) }
+        if options.events && options.order == .name {
+            try layout.enter(.objects(database: database))
+            try dumpEvents(in: database)
+        }
+        if options.routines {
+            try layout.enter(.objects(database: database))
+            try dumpRoutines(in: database)
+        }
         let lastLogTables = entries.filter { $0.kind == .table && Self.isLogTable($0.name, in: database) && !Self.isWrittenFirst($0.name, in: database) }
         if !lastLogTables.isEmpty {
             if options.lockTables && !lockable.isEmpty { try connection.execute("UNLOCK TABLES") }
@@ -193,7 +273,8 @@ public final class Dumper {
         let announceEveryDatabase = options.order == .name
         var current: String?
         func enter(_ database: String) throws {
-            if case .tables = options.scope {} else { try output.write(text.databasePreamble(database, createStatement: nil)) }
+            try layout.enter(.objects(database: database))
+            if case .tables = options.scope {} else if layout.isSingleStream { try layout.write(text.databasePreamble(database, createStatement: nil)) }
             try connection.execute("USE \(SQLQuoting.identifier(database))")
             current = database
         }
@@ -215,7 +296,8 @@ public final class Dumper {
     private func dumpEventsLast() throws {
         guard options.events && options.order == .dependencies else { return }
         for database in plan.databases.map(\.name) {
-            if case .tables = options.scope {} else { try output.write(text.databasePreamble(database, createStatement: nil)) }
+            try layout.enter(.objects(database: database))
+            if case .tables = options.scope {} else if layout.isSingleStream { try layout.write(text.databasePreamble(database, createStatement: nil)) }
             try connection.execute("USE \(SQLQuoting.identifier(database))")
             try dumpEvents(in: database)
         }
@@ -224,15 +306,18 @@ public final class Dumper {
     /// The foreign keys left out of CREATE TABLE, added once every table holds its data.
     private func writeDeferredForeignKeys() throws {
         guard !deferredClauses.isEmpty else { return }
-        try output.write(text.comment("\n--\n-- Foreign keys added after the data (they close a cycle or reference their own table)\n--\n\n"))
+        try layout.enter(.objects(database: nil))
+        try layout.write(text.comment("\n--\n-- Foreign keys added after the data (they close a cycle or reference their own table)\n--\n\n"))
         var current: String?
         for (database, table, clause) in deferredClauses {
             if current != database {
                 // A single-database dump names no database: it loads into whichever is current.
-                if case .tables = options.scope {} else { try output.write("USE \(text.name(database));\n") }
+                if !layout.isSingleStream {
+                    try layout.enter(.objects(database: database))
+                } else if case .tables = options.scope {} else { try layout.write("USE \(text.name(database));\n") }
                 current = database
             }
-            try output.write(Array("ALTER TABLE \(text.name(table)) ADD ".utf8) + clause + Array(";\n".utf8))
+            try layout.write(Array("ALTER TABLE \(text.name(table)) ADD ".utf8) + clause + Array(";\n".utf8))
         }
     }
 
@@ -267,9 +352,10 @@ public final class Dumper {
 
     private func dumpSequence(_ sequence: String, in database: String) throws {
         guard !options.noCreateInfo else { return }
+        try layout.enter(.structure(database: database, table: sequence))
         let create = try catalog.showCreate("SEQUENCE", sequence, in: database)
         let next = try catalog.sequenceNextValue(sequence, in: database)
-        try output.write(text.sequence(sequence, createStatement: create[1] ?? [], nextValue: next))
+        try layout.write(text.sequence(sequence, createStatement: create[1] ?? [], nextValue: next))
     }
 
     /// SHOW CREATE TABLE names a sequence used by a DEFAULT with its database
@@ -309,6 +395,7 @@ public final class Dumper {
         verbose("-- Retrieving table structure for table \(table)...")
         let isLogTable = Self.isLogTable(table, in: database)
         let columns = try catalog.columns(of: table, in: database)
+        try layout.enter(.structure(database: database, table: table))
         if !options.noCreateInfo {
             var create = try catalog.showCreate("TABLE", table, in: database)[1] ?? []
             create = Self.unqualifyingSequences(create, database: database)
@@ -318,14 +405,18 @@ public final class Dumper {
             if isLogTable, create.starts(with: Array("CREATE TABLE ".utf8)) {
                 create = Array("CREATE TABLE IF NOT EXISTS ".utf8) + create.dropFirst("CREATE TABLE ".utf8.count)
             }
-            try output.write(text.tableStructureHeading(table))
-            try output.write(text.createTable(create, table: table, dropFirst: !isLogTable))
+            try layout.write(text.tableStructureHeading(table))
+            try layout.write(text.createTable(create, table: table, dropFirst: !isLogTable))
         }
         let dataless: Set<String> = ["MRG_MYISAM", "MRG_MyISAM", "FEDERATED", "BLACKHOLE"]
         if !options.noData && !dataless.contains(engine) && !isLogTable && !Self.skipsData(table, in: database, events: options.events) {
             try dumpRows(of: table, in: database, columns: columns, history: versioned && options.dumpHistory)
         }
-        if options.triggers { try dumpTriggers(on: table, in: database) }
+        if options.triggers {
+            // In a directory the triggers wait for the data: created first, they would fire on it.
+            if !layout.isSingleStream { try layout.enter(.objects(database: database)) }
+            try dumpTriggers(on: table, in: database)
+        }
     }
 
     /// Streams the table's rows into INSERT statements. With `history`, every row version of a
@@ -344,29 +435,40 @@ public final class Dumper {
 
         let orderColumns = options.orderByPrimary ? try catalog.uniqueKeyColumns(of: table, in: database) : []
         let orderBy = orderColumns.isEmpty ? nil : orderColumns.map(SQLQuoting.identifier).joined(separator: ",")
-        var query = "SELECT /*!40001 SQL_NO_CACHE */ \(dumped.map { SQLQuoting.identifier($0.name) }.joined(separator: ", "))\(implicitPeriod) FROM \(SQLQuoting.identifier(table))"
-        if history { query += " FOR SYSTEM_TIME ALL" }
-        if let condition = options.whereCondition { query += " WHERE \(condition)" }
-        if let orderBy { query += " ORDER BY \(orderBy)" }
+        var select = "SELECT /*!40001 SQL_NO_CACHE */ \(dumped.map { SQLQuoting.identifier($0.name) }.joined(separator: ", "))\(implicitPeriod) FROM \(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(table))"
+        if history { select += " FOR SYSTEM_TIME ALL" }
+        let estimate = sizes[table]?.bytes ?? 0
+        // History rows share their key with the current row: such tables are read in one piece.
+        let ranges = history ? [nil] : try TableChunker.ranges(of: table, in: database, estimatedBytes: estimate, chunkSize: options.chunkSize,
+                                                              catalog: catalog, columns: columns)
+        let queries = ranges.map { range in
+            var query = select
+            switch (options.whereCondition, range) {
+            case (let condition?, let range?): query += " WHERE (\(condition)) AND \(range)"
+            case (let condition?, nil): query += " WHERE \(condition)"
+            case (nil, let range?): query += " WHERE \(range)"
+            case (nil, nil): break
+            }
+            if let orderBy { query += " ORDER BY \(orderBy)" }
+            return query
+        }
 
         let lock = !columns.contains(where: \.defaultUsesSequence)
-        try output.write(text.dataHeading(table, orderBy: orderBy, lock: lock, history: history))
+        if layout.isSingleStream { try layout.write(text.dataHeading(table, orderBy: orderBy, lock: lock, history: history)) }
         verbose("-- Sending SELECT query...")
-        var writer = InsertWriter(
-            statementStart: text.insertStart(table, columns: dumped.map(\.name), withColumnList: needsColumnList, extraColumns: implicitPeriod),
-            extended: options.extendedInsert,
-            netBufferLength: options.netBufferLength,
-            hexBlob: options.hexBlob,
-            output: output)
         verbose("-- Retrieving rows...")
-        try connection.stream(query, into: &writer)
-        try writer.finish()
-        try output.write(text.dataTrailer(table, lock: lock, history: history))
+        progress.addTable(estimatedBytes: estimate)
+        try layout.addRows(TableRows(
+            database: database, table: table,
+            statementStart: text.insertStart(table, columns: dumped.map(\.name), withColumnList: needsColumnList, extraColumns: implicitPeriod),
+            extended: options.extendedInsert, netBufferLength: options.netBufferLength, hexBlob: options.hexBlob,
+            queries: queries, estimatedBytes: estimate), reading: reading)
+        if layout.isSingleStream { try layout.write(text.dataTrailer(table, lock: lock, history: history)) }
     }
 
     private func dumpTriggers(on table: String, in database: String) throws {
         for row in try catalog.triggers(on: table, in: database) {
-            try output.write(text.trigger(
+            try layout.write(text.trigger(
                 name: row.string(0) ?? "", sqlMode: row.string(1) ?? "", statement: row[2] ?? [],
                 client: row.string(3) ?? "utf8mb4", collation: row.string(4) ?? "utf8mb4_general_ci"))
         }
@@ -374,28 +476,28 @@ public final class Dumper {
 
     private func dumpView(_ view: String, in database: String) throws {
         let row = try catalog.showCreate("VIEW", view, in: database)
-        try output.write(text.view(view, createStatement: row[1] ?? [], client: row.string(2) ?? "utf8mb4", collation: row.string(3) ?? "utf8mb4_general_ci"))
+        try layout.write(text.view(view, createStatement: row[1] ?? [], client: row.string(2) ?? "utf8mb4", collation: row.string(3) ?? "utf8mb4_general_ci"))
     }
 
     private func dumpRoutines(in database: String) throws {
-        try output.write(text.comment("\n--\n-- Dumping routines for database '\(SQLQuoting.forComment(database))'\n--\n"))
+        try layout.write(text.comment("\n--\n-- Dumping routines for database '\(SQLQuoting.forComment(database))'\n--\n"))
         for kind in ["FUNCTION", "PROCEDURE", "PACKAGE", "PACKAGE BODY"] {
             for name in try catalog.routineNames(kind, in: database) {
                 let row = try catalog.showCreate(kind, name, in: database)
                 guard let statement = row[2], !statement.isEmpty else {
                     throw DumpError.usage("insufficient privileges to SHOW CREATE \(kind) \(SQLQuoting.identifier(name))")
                 }
-                try output.write(text.routine(kind: kind, name: name, sqlMode: row.string(1) ?? "", statement: statement,
+                try layout.write(text.routine(kind: kind, name: name, sqlMode: row.string(1) ?? "", statement: statement,
                                               client: row.string(3) ?? "utf8mb4", collation: row.string(4) ?? "utf8mb4_general_ci"))
             }
         }
     }
 
     private func dumpEvents(in database: String) throws {
-        try output.write(text.comment("\n--\n-- Dumping events for database '\(SQLQuoting.forComment(database))'\n--\n"))
+        try layout.write(text.comment("\n--\n-- Dumping events for database '\(SQLQuoting.forComment(database))'\n--\n"))
         let names = try catalog.eventNames(in: database)
         guard !names.isEmpty else { return }
-        try output.write("/*!50106 SET @save_time_zone= @@TIME_ZONE */ ;\n")
+        try layout.write("/*!50106 SET @save_time_zone= @@TIME_ZONE */ ;\n")
         var delimiter = ";"
         for name in names {
             // Without the EVENT privilege on its schema the body comes back empty: skipped, as mariadb-dump does.
@@ -404,9 +506,9 @@ public final class Dumper {
             let event = text.event(name: name, sqlMode: row.string(1) ?? "", timeZone: row.string(2) ?? "SYSTEM", statement: statement,
                                    client: row.string(4) ?? "utf8mb4", collation: row.string(5) ?? "utf8mb4_general_ci",
                                    previousDelimiter: delimiter)
-            try output.write(event.bytes)
+            try layout.write(event.bytes)
             delimiter = event.delimiter
         }
-        try output.write("DELIMITER ;\n/*!50106 SET TIME_ZONE= @save_time_zone */ ;\n")
+        try layout.write("DELIMITER ;\n/*!50106 SET TIME_ZONE= @save_time_zone */ ;\n")
     }
 }

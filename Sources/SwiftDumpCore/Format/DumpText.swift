@@ -54,6 +54,18 @@ struct DumpText {
         return text
     }
 
+    /// The session settings at the top of every file of a directory dump: each file loads on
+    /// its own, in any session, in any order within its kind.
+    func fileSessionHeader() -> String {
+        var text = ""
+        if options.setCharset { text += "/*!40101 SET NAMES \(options.characterSet) */;\n" }
+        if options.tzUTC { text += "/*!40103 SET TIME_ZONE='+00:00' */;\n" }
+        text += "/*!40014 SET UNIQUE_CHECKS=0, FOREIGN_KEY_CHECKS=0 */;\n"
+        text += "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n"
+        text += "/*!40111 SET SQL_NOTES=0 */;\n"
+        return text
+    }
+
     func footer(date: String) -> String {
         guard !options.compact else { return "" }
         var text = ""

@@ -1,0 +1,265 @@
+import Foundation
+import MariaDBClient
+
+/// `--format=dir`: a directory with a file per table structure and per chunk of rows, each
+/// compressed on its own, one file for the objects that follow the data, and `manifest.json`,
+/// written last, as the commit marker: a directory without it is not a finished dump.
+///
+///     DIR/manifest.json             every file in load order: size, rows, CRC-32; per table
+///                                   its rows and row checksum; the snapshot; options; times
+///     DIR/<db>/database.sql         CREATE DATABASE
+///     DIR/<db>/<table>.schema.sql   DROP/CREATE TABLE (or the sequence)
+///     DIR/<db>/<table>.00001.sql    INSERTs of one chunk (.sql.zst / .sql.gz compressed)
+///     DIR/objects.sql               deferred foreign keys, triggers, views, routines, events
+///
+/// Names are percent-encoded (anything but letters, digits, `_`, `-`, `$`), so every dot in a
+/// file name is ours. Every file starts with the session settings it needs.
+final class DirectoryLayout: DumpLayout, @unchecked Sendable {
+    // @unchecked Sendable: readers call read(_:on:), which touches only `records` (under
+    // `lock`) and `progress`; everything else runs on the dumper's thread.
+
+    struct ChunkFile: Sendable {
+        let path: String
+        let order: Int
+        let database: String
+        let table: String
+        let statementStart: [UInt8]
+        let netBufferLength: Int
+    }
+
+    struct FileRecord: Codable {
+        var order: Int
+        var path: String
+        var kind: String
+        var database: String?
+        var table: String?
+        var bytes: UInt64
+        var sqlBytes: UInt64
+        var rows: UInt64
+        var crc32: String
+        var rowChecksum: UInt64?
+    }
+
+    private let root: String
+    private let compression: CompressionFormat?
+    private let sessionHeader: [UInt8]
+    private let progress: DumpProgress
+    private let lock = NSLock()
+    private var records: [FileRecord] = []
+    private var order = 0
+    private var current: (stream: OutputStream, record: FileRecord)?
+    private var objects: (stream: OutputStream, record: FileRecord)?
+    private var objectsDatabase: String?
+    private var chunkCounts: [String: Int] = [:]
+    /// Chunks still to be written, per table (under `lock`), for the progress line.
+    private var chunksLeft: [String: Int] = [:]
+
+    var isSingleStream: Bool { false }
+
+    init(root: String, compression: CompressionFormat?, sessionHeader: String, progress: DumpProgress) throws {
+        self.root = root
+        self.compression = compression
+        self.sessionHeader = Array(sessionHeader.utf8)
+        self.progress = progress
+        var status = stat()
+        if stat(root, &status) == 0 {
+            guard (status.st_mode & S_IFMT) == S_IFDIR else { throw DumpError.usage("\(root) exists and is not a directory") }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+            guard entries.isEmpty else { throw DumpError.usage("\(root) is not empty: a directory dump needs a new or empty directory") }
+        } else if mkdir(root, 0o755) != 0 {
+            throw OutputError(path: root, errorNumber: errno, action: "create directory")
+        }
+    }
+
+    /// A file name part for a database or table name.
+    static func encode(_ name: String) -> String {
+        var encoded = ""
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "$"):
+                encoded.append(Character(Unicode.Scalar(byte)))
+            default:
+                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPaddedHex
+            }
+        }
+        return encoded
+    }
+
+    private var suffix: String { compression.map { ".sql.\($0.fileExtension)" } ?? ".sql" }
+
+    private func nextOrder() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        order += 1
+        return order
+    }
+
+    /// Opens a file of the dump and writes the session header.
+    private func open(_ relative: String, kind: String, database: String?, table: String?) throws -> (stream: OutputStream, record: FileRecord) {
+        if let database {
+            let directory = root + "/" + Self.encode(database)
+            if mkdir(directory, 0o755) != 0 && errno != EEXIST { throw OutputError(path: directory, errorNumber: errno, action: "create directory") }
+        }
+        let stream = try OutputStream(path: root + "/" + relative, compression: compression, compressionThreads: 0, checksum: true)
+        try stream.write(sessionHeader)
+        let record = FileRecord(order: nextOrder(), path: relative, kind: kind, database: database, table: table,
+                                bytes: 0, sqlBytes: 0, rows: 0, crc32: "", rowChecksum: nil)
+        return (stream, record)
+    }
+
+    private func close(_ file: (stream: OutputStream, record: FileRecord), rows: UInt64 = 0, rowChecksum: UInt64? = nil) throws {
+        try file.stream.commit()
+        var record = file.record
+        record.bytes = file.stream.bytesOut
+        record.sqlBytes = file.stream.bytesIn
+        record.rows = rows
+        record.crc32 = String(format: "%08x", file.stream.checksum)
+        record.rowChecksum = rowChecksum
+        lock.lock()
+        records.append(record)
+        lock.unlock()
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if let current {
+            try current.stream.write(bytes)
+        } else if let objects {
+            try objects.stream.write(bytes)
+        }
+    }
+
+    func enter(_ section: DumpSection) throws {
+        if let open = current {
+            current = nil
+            try close(open)
+        }
+        switch section {
+        case .stream:
+            break
+        case .database(let database):
+            current = try open("\(Self.encode(database))/database\(suffix)", kind: "database", database: database, table: nil)
+        case .structure(let database, let table):
+            current = try open("\(Self.encode(database))/\(Self.encode(table)).schema\(suffix)", kind: "schema", database: database, table: table)
+        case .objects(let database):
+            if objects == nil { objects = try open("objects\(suffix)", kind: "objects", database: nil, table: nil) }
+            if let database, database != objectsDatabase {
+                try objects?.stream.write("USE \(SQLQuoting.identifier(database));\n")
+                objectsDatabase = database
+            }
+        }
+    }
+
+    func addRows(_ rows: TableRows, reading: ChunkReading) throws {
+        let key = rows.database + "\u{0}" + rows.table
+        lock.lock()
+        chunksLeft[key, default: 0] += rows.queries.count
+        lock.unlock()
+        for query in rows.queries {
+            let number = (chunkCounts[key] ?? 0) + 1
+            chunkCounts[key] = number
+            let name = String(number).leftPadded(to: 5)
+            let file = ChunkFile(path: "\(Self.encode(rows.database))/\(Self.encode(rows.table)).\(name)\(suffix)", order: nextOrder(),
+                                 database: rows.database, table: rows.table, statementStart: rows.statementStart,
+                                 netBufferLength: rows.netBufferLength)
+            let job = ChunkJob(query: query, extended: rows.extended, hexBlob: rows.hexBlob, destination: .file(file),
+                               estimatedBytes: rows.estimatedBytes / UInt64(rows.queries.count))
+            try dispatch(job, reading: reading)
+        }
+    }
+
+    func read(_ job: ChunkJob, on connection: Connection) throws {
+        guard case .file(let file) = job.destination else { return }
+        let stream = try OutputStream(path: root + "/" + file.path, compression: compression, compressionThreads: 0, checksum: true)
+        try stream.write(sessionHeader)
+        var joiner = InsertJoiner(statementStart: file.statementStart, extended: job.extended, netBufferLength: file.netBufferLength)
+        var rowChecksum: UInt64 = 0
+        let progress = self.progress
+        try withoutActuallyEscaping({ (batch: consuming RowBatch) throws -> Void in
+            rowChecksum &+= batch.rowChecksum
+            progress.add(rows: batch.rowCount, bytes: batch.bytes.count)
+            try joiner.join(batch, to: stream)
+        }) { deliver in
+            var formatter = RowFormatter(extended: job.extended, hexBlob: job.hexBlob, checksums: true, deliver: deliver)
+            try connection.stream(job.query, into: &formatter)
+            try formatter.flush()
+        }
+        try joiner.finish(to: stream)
+        let record = FileRecord(order: file.order, path: file.path, kind: "data", database: file.database, table: file.table,
+                                bytes: 0, sqlBytes: 0, rows: 0, crc32: "", rowChecksum: nil)
+        try close((stream, record), rows: joiner.rowCount, rowChecksum: rowChecksum)
+        let key = file.database + "\u{0}" + file.table
+        lock.lock()
+        chunksLeft[key, default: 1] -= 1
+        let tableDone = chunksLeft[key] == 0
+        lock.unlock()
+        if tableDone { progress.tableDone() }
+    }
+
+    /// The manifest, in full.
+    struct Manifest: Codable {
+        struct Table: Codable {
+            var database: String
+            var table: String
+            var rows: UInt64
+            var rowChecksum: UInt64
+        }
+        var format = "swiftdump-dir-1"
+        var tool: String
+        var serverVersion: String
+        var startedAt: String
+        var finishedAt: String
+        var options: [String]
+        var compression: String
+        var snapshot: SnapshotProof?
+        var notCoveredBySnapshot: [String]
+        var rowChecksum = "sum of CRC-32 of each row's SQL value list as written (utf8mb4, time zone as in the files), modulo 2^64"
+        var files: [FileRecord]
+        var tables: [Table]
+    }
+
+    /// Closes the open files and writes the manifest, last, under a temporary name renamed
+    /// into place once synced: from then on the directory is a complete dump.
+    func finish(_ manifest: (inout Manifest) -> Void) throws {
+        if let open = current {
+            current = nil
+            try close(open)
+        }
+        if let open = objects {
+            objects = nil
+            try close(open)
+        }
+        let files = records.sorted { $0.order < $1.order }
+        var tables: [String: Manifest.Table] = [:]
+        for file in files where file.kind == "data" {
+            let key = (file.database ?? "") + "\u{0}" + (file.table ?? "")
+            var table = tables[key] ?? Manifest.Table(database: file.database ?? "", table: file.table ?? "", rows: 0, rowChecksum: 0)
+            table.rows += file.rows
+            table.rowChecksum &+= file.rowChecksum ?? 0
+            tables[key] = table
+        }
+        var content = Manifest(tool: SwiftDumpVersion.line(program: "swiftdump"), serverVersion: "", startedAt: "", finishedAt: "",
+                               options: [], compression: compression?.name ?? "none", snapshot: nil, notCoveredBySnapshot: [],
+                               files: files, tables: tables.values.sorted { ($0.database, $0.table) < ($1.database, $1.table) })
+        manifest(&content)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(content)
+        let stream = try OutputStream(path: root + "/manifest.json")
+        try stream.write(Array(data) + [UInt8(ascii: "\n")])
+        try stream.commit()
+        let directory = Glibc.open(root, O_RDONLY | O_DIRECTORY)
+        if directory >= 0 {
+            fsync(directory)
+            Glibc.close(directory)
+        }
+    }
+}
+
+extension String {
+    fileprivate var leftPaddedHex: String { count == 1 ? "0" + self : self }
+
+    fileprivate func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}

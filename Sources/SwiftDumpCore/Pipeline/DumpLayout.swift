@@ -1,0 +1,229 @@
+import Foundation
+import MariaDBClient
+
+/// Which part of the dump the dumper is writing; a directory dump puts each in its own file.
+enum DumpSection {
+    /// The header, replication position and footer of the single stream.
+    case stream
+    /// CREATE DATABASE and USE.
+    case database(String)
+    /// A table's or sequence's structure.
+    case structure(database: String, table: String)
+    /// Triggers, views, routines, events, the foreign keys added after the data.
+    case objects(database: String?)
+}
+
+/// A table's rows as the dumper hands them to the layout: one query per chunk.
+struct TableRows {
+    let database: String
+    let table: String
+    let statementStart: [UInt8]
+    let extended: Bool
+    let netBufferLength: Int
+    let hexBlob: Bool
+    let queries: [String]
+    let estimatedBytes: UInt64
+}
+
+/// Where chunks are read: on the dumper's own connection as they come (one thread, and
+/// mysqldump's LOCK TABLES, which belong to that session), or by the reader pool.
+enum ChunkReading {
+    case inline(Connection)
+    case pool(WorkQueue)
+}
+
+/// How the dump is laid out: one stream or a directory. The dumper writes text and hands over
+/// rows; readers call ``read(_:on:)`` for each chunk, on their own connections.
+protocol DumpLayout: ByteSink, Sendable {
+    var isSingleStream: Bool { get }
+    func enter(_ section: DumpSection) throws
+    func addRows(_ rows: TableRows, reading: ChunkReading) throws
+    func read(_ job: ChunkJob, on connection: Connection) throws
+}
+
+extension DumpLayout {
+    /// Runs or queues one chunk.
+    func dispatch(_ job: ChunkJob, reading: ChunkReading) throws {
+        switch reading {
+        case .inline(let connection): try read(job, on: connection)
+        case .pool(let queue): queue.add(job)
+        }
+    }
+}
+
+/// Runs the readers: one loop per reading connection, each taking chunks from the queue.
+final class ReaderPool {
+    let queue: WorkQueue
+    private let group = DispatchGroup()
+    private let errors = ErrorList()
+
+    init(workers: [DedicatedConnection], queue: WorkQueue, layout: any DumpLayout, force: Bool) {
+        self.queue = queue
+        let errors = self.errors
+        for worker in workers {
+            group.enter()
+            worker.submit { [group] connection in
+                defer { group.leave() }
+                guard let connection else { return }
+                while let job = queue.next() {
+                    do {
+                        try layout.read(job, on: connection)
+                    } catch let error as MariaDBError where force {
+                        errors.append("Couldn't read rows (\(job.query)): \(error)")
+                    } catch {
+                        errors.append("\(error)")
+                        errors.fail(error)
+                        if let stream = layout as? StreamLayout { stream.assembly.fail(error) }
+                        // Drain: the other readers stop at their next job.
+                        while queue.next() != nil {}
+                        return
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends the readers without waiting for the rest of the queue (after a failure).
+    func stop() {
+        queue.close()
+        queue.discardRemaining()
+        group.wait()
+    }
+
+    /// Waits for every queued chunk to be read. Returns the errors skipped under --force;
+    /// throws the first error that stopped a reader.
+    func finish() throws -> [String] {
+        queue.close()
+        group.wait()
+        if let failure = errors.failure { throw failure }
+        return errors.messages
+    }
+}
+
+/// Messages and the first failure, gathered from reader threads.
+final class ErrorList: @unchecked Sendable {
+    // @unchecked Sendable: every property is read and written holding `lock`.
+    private let lock = NSLock()
+    private var list: [String] = []
+    private var first: (any Error)?
+
+    func append(_ message: String) {
+        lock.lock()
+        list.append(message)
+        lock.unlock()
+    }
+
+    func fail(_ error: any Error) {
+        lock.lock()
+        if first == nil { first = error }
+        lock.unlock()
+    }
+
+    var messages: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return list
+    }
+
+    var failure: (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return first
+    }
+}
+
+/// The single stream: mysqldump-compatible SQL, in order, to a file or standard output.
+final class StreamLayout: DumpLayout, @unchecked Sendable {
+    // @unchecked Sendable: readers only call read(_:on:), which touches `assembly` (itself
+    // thread-safe) and `progress`; everything else runs on the dumper's thread.
+    let assembly = StreamAssembly()
+    private let output: OutputStream
+    private let progress: DumpProgress
+    private var writer: Thread?
+    private let writerDone = DispatchSemaphore(value: 0)
+    private var writerJoined = false
+    private let writerError = ErrorList()
+
+    var isSingleStream: Bool { true }
+
+    init(output: OutputStream, progress: DumpProgress) {
+        self.output = output
+        self.progress = progress
+        let assembly = self.assembly
+        let done = writerDone
+        let errors = writerError
+        let box = UncheckedBox(output)
+        let thread = Thread {
+            do {
+                try assembly.write(to: box.value, progress: progress)
+            } catch {
+                errors.fail(error)
+                assembly.fail(error)
+            }
+            done.signal()
+        }
+        thread.name = "swiftdump-writer"
+        thread.stackSize = 1 << 20
+        writer = thread
+        thread.start()
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        assembly.appendText(bytes)
+    }
+
+    func enter(_ section: DumpSection) throws {
+        if let failure = assembly.failed { throw failure }
+    }
+
+    func addRows(_ rows: TableRows, reading: ChunkReading) throws {
+        assembly.beginRows(InsertJoiner(statementStart: rows.statementStart, extended: rows.extended, netBufferLength: rows.netBufferLength))
+        for query in rows.queries {
+            let job = ChunkJob(query: query, extended: rows.extended, hexBlob: rows.hexBlob,
+                               destination: .stream(chunk: assembly.appendChunk()),
+                               estimatedBytes: rows.estimatedBytes / UInt64(rows.queries.count))
+            try dispatch(job, reading: reading)
+        }
+        assembly.endRows()
+    }
+
+    func read(_ job: ChunkJob, on connection: Connection) throws {
+        guard case .stream(let number) = job.destination else { return }
+        defer { assembly.endChunk(number) }
+        let assembly = self.assembly
+        let progress = self.progress
+        var formatter = RowFormatter(extended: job.extended, hexBlob: job.hexBlob) { batch in
+            progress.add(rows: batch.rowCount, bytes: batch.bytes.count)
+            try assembly.push(batch, chunk: number)
+        }
+        try connection.stream(job.query, into: &formatter)
+        try formatter.flush()
+    }
+
+    /// Waits for the writer to write everything, then commits the output.
+    func finish() throws {
+        assembly.finishAppending()
+        joinWriter()
+        if let failure = writerError.failure { throw failure }
+        try output.commit()
+    }
+
+    private func joinWriter() {
+        guard !writerJoined else { return }
+        writerDone.wait()
+        writerJoined = true
+    }
+
+    /// Stops the writer and drops the output.
+    func abandon(_ error: any Error) {
+        assembly.fail(error)
+        joinWriter()
+        output.abandon()
+    }
+}
+
+/// Hands a non-Sendable object to one other thread, which alone uses it from then on.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import MariaDBClient
+
+/// Where a connection's snapshot sits in the binary log.
+public struct LogPosition: Equatable, Sendable, Codable {
+    public var file: String
+    public var position: String
+    public var gtid: String
+}
+
+/// How the dump's connections came to read one snapshot, and the evidence that they do.
+public struct SnapshotProof: Sendable, Codable {
+    /// The lock taken while the connections started their transactions.
+    public var method: String
+    /// How long the global lock was held, in milliseconds (0 without a lock).
+    public var lockHeldMilliseconds: Double
+    /// Each reading connection's position, read inside its snapshot.
+    public var positions: [LogPosition]
+    /// True when every position agrees (or a single connection reads everything).
+    public var consistent: Bool
+    /// What a reader of the manifest should know: a fallback, or why consistency is unproven.
+    public var note: String
+}
+
+/// N connections that read one consistent snapshot.
+///
+/// While the lightest global lock the server offers is held (MariaDB ≥ 10.4: BACKUP STAGE
+/// BLOCK_COMMIT, which stops commits but not reads or uncommitted writes; otherwise FLUSH TABLES
+/// WITH READ LOCK), each connection starts a REPEATABLE READ transaction WITH CONSISTENT SNAPSHOT
+/// and reads its binary log position. Nothing can commit between the first and the last start,
+/// so all positions must agree; that agreement is recorded as the proof.
+final class SnapshotGroup {
+    let workers: [DedicatedConnection]
+    let proof: SnapshotProof
+    /// The binary log position of the snapshot (for --master-data).
+    var position: LogPosition? { proof.positions.first }
+
+    enum Locking {
+        /// The global lock only while the snapshots start.
+        case brief
+        /// FLUSH TABLES WITH READ LOCK for the whole dump (--lock-all-tables).
+        case wholeDump
+        /// No global lock at all (--no-lock): positions compared before and after.
+        case none
+    }
+
+    private init(workers: [DedicatedConnection], proof: SnapshotProof) {
+        self.workers = workers
+        self.proof = proof
+    }
+
+    /// Opens `count` reading connections and starts their snapshots. `coordinator` takes the
+    /// lock. Falls back to one connection when the account may not take a global lock.
+    static func start(count: Int, options: ConnectionOptions, locking: Locking, lockWaitTimeout: Int?,
+                      coordinator: Connection, prepare: @escaping @Sendable (Connection) throws -> Void,
+                      report: (String) -> Void) throws -> SnapshotGroup {
+        var workers: [DedicatedConnection] = []
+        for index in 0..<max(1, count) {
+            let worker = try DedicatedConnection.openAndWait(options, name: "swiftdump-reader-\(index)")
+            try worker.runAndWait { try prepare($0) }
+            workers.append(worker)
+        }
+        if let lockWaitTimeout { try coordinator.execute("SET SESSION lock_wait_timeout = \(lockWaitTimeout)") }
+
+        let useBackupStage = coordinator.isMariaDB && coordinator.serverVersion >= 100400 && locking == .brief
+        var method = "none"
+        var note = ""
+        var locked = false
+        let lockStart = ContinuousClock.now
+        if locking != .none {
+            do {
+                if useBackupStage {
+                    try coordinator.execute("BACKUP STAGE START")
+                    try coordinator.execute("BACKUP STAGE BLOCK_COMMIT")
+                    method = "BACKUP STAGE BLOCK_COMMIT"
+                } else {
+                    try coordinator.execute("FLUSH /*!40101 LOCAL */ TABLES")
+                    try coordinator.execute("FLUSH TABLES WITH READ LOCK")
+                    method = "FLUSH TABLES WITH READ LOCK"
+                }
+                locked = true
+            } catch let error as MariaDBError where error.isAccessDenied && locking == .brief {
+                // Without RELOAD there is no global lock; one connection alone is still one
+                // snapshot. Never several unlocked snapshots that may disagree.
+                if useBackupStage { _ = try? coordinator.execute("BACKUP STAGE END") }
+                for extra in workers.dropFirst() { extra.closeAndWait() }
+                workers = Array(workers.prefix(1))
+                method = "single connection"
+                note = "no privilege for a global lock (\(error.message)): one connection reads everything in one snapshot"
+                report("-- \(note)")
+            } catch let error as MariaDBError where error.code == 1205 {
+                if useBackupStage { _ = try? coordinator.execute("BACKUP STAGE END") }
+                throw DumpError.usage("could not take the global lock (\(useBackupStage ? "BACKUP STAGE" : "FLUSH TABLES WITH READ LOCK")) within the lock wait timeout: a long query or DDL holds it; retry, raise --lock-wait-timeout, or use --no-lock")
+            }
+        }
+
+        let before = locking == .none ? try Self.masterStatus(coordinator) : nil
+        var positions: [LogPosition] = []
+        do {
+            for worker in workers {
+                positions.append(try worker.runAndWait { connection in
+                    try connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    try connection.execute("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */")
+                    return try Self.snapshotPosition(connection)
+                })
+            }
+            // MySQL has no binlog_snapshot_* status: under the lock the master status is exact.
+            if locked, positions.contains(where: { $0.file.isEmpty }), let master = try Self.masterStatus(coordinator) {
+                positions = positions.map { $0.file.isEmpty ? master : $0 }
+            }
+        } catch {
+            if locked { Self.release(coordinator, backupStage: useBackupStage) }
+            throw error
+        }
+        var lockHeld = 0.0
+        if locked && locking == .brief {
+            Self.release(coordinator, backupStage: useBackupStage)
+            let elapsed = ContinuousClock.now - lockStart
+            lockHeld = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        }
+
+        var consistent = Set(positions.map { "\($0.file):\($0.position):\($0.gtid)" }).count == 1
+        if locking == .none {
+            let after = try Self.masterStatus(coordinator)
+            if before == nil || after == nil {
+                consistent = workers.count == 1
+                note = consistent ? "one connection: one snapshot" : "--no-lock without a binary log: consistency across connections cannot be proven"
+            } else if before != after || !consistent {
+                consistent = false
+                note = "--no-lock: the server committed while the snapshots started (binary log \(before!.file):\(before!.position) before, \(after!.file):\(after!.position) after); tables read by different connections may not be consistent with each other"
+            } else {
+                note = "--no-lock: nothing was committed while the snapshots started"
+            }
+        } else if !consistent {
+            for worker in workers { _ = try? worker.runAndWait { try $0.execute("ROLLBACK") } }
+            throw DumpError.usage("the reading connections' snapshots disagree (\(positions.map { "\($0.file):\($0.position)" }.joined(separator: ", "))) although the global lock was held; refusing an inconsistent dump")
+        } else if positions.first?.file.isEmpty == true && note.isEmpty {
+            note = "the binary log is off: the snapshots are one because they started under the lock"
+        }
+        let proof = SnapshotProof(method: method, lockHeldMilliseconds: lockHeld, positions: positions, consistent: consistent, note: note)
+        return SnapshotGroup(workers: workers, proof: proof)
+    }
+
+    /// Ends the snapshots and closes the reading connections.
+    func finish() {
+        for worker in workers {
+            _ = try? worker.runAndWait { try $0.execute("COMMIT") }
+            worker.closeAndWait()
+        }
+    }
+
+    private static func release(_ coordinator: Connection, backupStage: Bool) {
+        _ = try? coordinator.execute(backupStage ? "BACKUP STAGE END" : "UNLOCK TABLES")
+    }
+
+    /// The position a connection's consistent snapshot corresponds to (MariaDB), with the
+    /// server's GTID position (exact while commits are blocked).
+    private static func snapshotPosition(_ connection: Connection) throws -> LogPosition {
+        var position = LogPosition(file: "", position: "", gtid: "")
+        for row in try connection.query("SHOW STATUS LIKE 'binlog_snapshot_%'").rows {
+            if row.string(0) == "Binlog_snapshot_file" { position.file = row.string(1) ?? "" }
+            if row.string(0) == "Binlog_snapshot_position" { position.position = row.string(1) ?? "" }
+        }
+        if connection.isMariaDB {
+            position.gtid = try connection.query("SELECT @@GLOBAL.gtid_binlog_pos").rows.first?.string(0) ?? ""
+        }
+        return position
+    }
+
+    /// SHOW MASTER STATUS, or nil when the binary log is off.
+    private static func masterStatus(_ connection: Connection) throws -> LogPosition? {
+        guard let row = try connection.query("SHOW MASTER STATUS").rows.first else { return nil }
+        let gtid = connection.isMariaDB ? try connection.query("SELECT @@GLOBAL.gtid_binlog_pos").rows.first?.string(0) ?? "" : ""
+        return LogPosition(file: row.string(0) ?? "", position: row.string(1) ?? "", gtid: gtid)
+    }
+}
+
+extension MariaDBError {
+    /// Access denied for a statement needing a privilege the account lacks (RELOAD, say).
+    var isAccessDenied: Bool { code == 1227 || code == 1044 || code == 1045 || code == 1142 }
+}
