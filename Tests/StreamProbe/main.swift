@@ -3,6 +3,7 @@
 //
 //   stream-probe SOCKET USER ROWS stream|buffer
 //   stream-probe SOCKET USER --query SQL
+//   stream-probe SOCKET USER --queries N SQL...   (N connections on their own threads)
 //
 // `stream` hands rows to a handler one at a time (Connection.stream); `buffer` reads the whole
 // result into memory (Connection.query), the control that shows the measurement can see growth.
@@ -40,25 +41,62 @@ struct Totals: RowHandler {
 }
 
 let arguments = CommandLine.arguments
-if arguments.count == 5 && arguments[3] == "--query" {
+if arguments.count >= 5 && arguments[3] == "--query" || arguments.count >= 6 && arguments[3] == "--queries" {
+    // --queries N SQL...: N connections, each on its own thread, share the queries.
+    let parallel = arguments[3] == "--queries" ? max(1, Int(arguments[4]) ?? 1) : 1
+    let queries = Array(arguments.dropFirst(arguments[3] == "--queries" ? 5 : 4))
     var options = ConnectionOptions()
     options.socket = arguments[1]
     options.user = arguments[2]
     options.transport = .socket
-    do {
+    final class Shared: @unchecked Sendable {
+        let lock = NSLock()
+        var next = 0
         var rows = 0
         var bytes = 0
-        try Connection(options).forEachRow(arguments[4]) { row in
-            rows += 1
-            for column in 0..<row.count { bytes += row.length(column) }
+        var failure: String?
+    }
+    let shared = Shared()
+    let group = DispatchGroup()
+    for _ in 0..<parallel {
+        group.enter()
+        let thread = Thread { [options] in
+            defer { group.leave() }
+            do {
+                let connection = try Connection(options)
+                while true {
+                    shared.lock.lock()
+                    let index = shared.next
+                    shared.next += 1
+                    shared.lock.unlock()
+                    guard index < queries.count else { return }
+                    var rows = 0
+                    var bytes = 0
+                    try connection.forEachRow(queries[index]) { row in
+                        rows += 1
+                        for column in 0..<row.count { bytes += row.length(column) }
+                    }
+                    shared.lock.lock()
+                    shared.rows += rows
+                    shared.bytes += bytes
+                    shared.lock.unlock()
+                }
+            } catch {
+                shared.lock.lock()
+                shared.failure = "\(error)"
+                shared.lock.unlock()
+            }
         }
-        print("rows=\(rows)")
-        print("bytes=\(bytes)")
-        exit(0)
-    } catch {
-        FileHandle.standardError.write(Data("stream-probe: \(error)\n".utf8))
+        thread.start()
+    }
+    group.wait()
+    if let failure = shared.failure {
+        FileHandle.standardError.write(Data("stream-probe: \(failure)\n".utf8))
         exit(1)
     }
+    print("rows=\(shared.rows)")
+    print("bytes=\(shared.bytes)")
+    exit(0)
 }
 guard arguments.count == 5, let rowCount = Int(arguments[3]), ["stream", "buffer"].contains(arguments[4]) else {
     FileHandle.standardError.write(Data("usage: stream-probe SOCKET USER ROWS stream|buffer\n".utf8))

@@ -44,10 +44,15 @@ func textRows() -> SyntheticRows {
 }
 
 func formatBatch(_ rows: SyntheticRows, _ columns: [Column], _ output: OutputStream, hexBlob: Bool = false) throws {
-    var writer = InsertWriter(statementStart: Array("INSERT INTO `t` VALUES\n".utf8), extended: true,
-                              netBufferLength: 1_046_528, hexBlob: hexBlob, output: output)
-    try rows.stream(columns: columns, into: &writer)
-    try writer.finish()
+    // The reader's half (formatting into batches) and the writer's (joining them into INSERTs),
+    // on one thread, as a one-connection dump runs them.
+    var joiner = InsertJoiner(statementStart: Array("INSERT INTO `t` VALUES\n".utf8), extended: true, netBufferLength: 1_046_528)
+    try withoutActuallyEscaping({ (batch: consuming RowBatch) throws -> Void in try joiner.join(batch, to: output) }) { deliver in
+        var formatter = RowFormatter(extended: true, hexBlob: hexBlob, deliver: deliver)
+        try rows.stream(columns: columns, into: &formatter)
+        try formatter.flush()
+    }
+    try joiner.finish(to: output)
 }
 
 /// Bytes one batch produces, to turn time into MB/s.
