@@ -113,7 +113,8 @@ final class ParallelCompressor: @unchecked Sendable {
         while true {
             condition.lock()
             while nextToCompress >= nextSequence && !closed { condition.wait() }
-            if closed && nextToCompress >= nextSequence || closed && slots.isEmpty {
+            // Closed: by finish() once all is written, or by abandon() with the queue dropped.
+            if closed && (nextToCompress >= nextSequence || slots.isEmpty) {
                 condition.unlock()
                 return
             }

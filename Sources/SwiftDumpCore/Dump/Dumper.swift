@@ -232,8 +232,9 @@ final class Dumper {
         let engines = try catalog.engines(in: database)
         sizes = try catalog.tableSizes(in: database)
         if case .pool = reading, !options.lockAllTables, !options.noData {
-            let transactional: Set<String> = ["InnoDB", "ROCKSDB", "TokuDB", "SEQUENCE", "MRG_MyISAM", "MRG_MYISAM", "FEDERATED", "BLACKHOLE"]
-            let uncovered = entries.filter { $0.kind == .table && !transactional.contains(engines[$0.name] ?? "InnoDB") && !Self.isLogTable($0.name, in: database) }
+            // Tables without rows of their own (merge, federated, blackhole) have nothing to cover.
+            let covered = Self.transactionalEngines.union(Self.datalessEngines)
+            let uncovered = entries.filter { $0.kind == .table && !covered.contains(engines[$0.name] ?? "InnoDB") && !Self.isLogTable($0.name, in: database) }
             notCovered += uncovered.map { "\(database).\($0.name) (\(engines[$0.name] ?? ""))" }
             for entry in uncovered {
                 verbose("-- Not covered by the snapshot (non-transactional engine \(engines[entry.name] ?? "")): \(database).\(entry.name)")
@@ -273,9 +274,7 @@ final class Dumper {
         let announceEveryDatabase = options.order == .name
         var current: String?
         func enter(_ database: String) throws {
-            try layout.enter(.objects(database: database))
-            if case .tables = options.scope {} else if layout.isSingleStream { try layout.write(text.databasePreamble(database, createStatement: nil)) }
-            try connection.execute("USE \(SQLQuoting.identifier(database))")
+            try enterForObjects(database)
             current = database
         }
         for database in plan.databases.map(\.name) where announceEveryDatabase {
@@ -296,11 +295,20 @@ final class Dumper {
     private func dumpEventsLast() throws {
         guard options.events && options.order == .dependencies else { return }
         for database in plan.databases.map(\.name) {
-            try layout.enter(.objects(database: database))
-            if case .tables = options.scope {} else if layout.isSingleStream { try layout.write(text.databasePreamble(database, createStatement: nil)) }
-            try connection.execute("USE \(SQLQuoting.identifier(database))")
+            try enterForObjects(database)
             try dumpEvents(in: database)
         }
+    }
+
+    /// Switches to `database` for the views or events that follow: in the output (its USE,
+    /// in a stream of several databases; a directory's objects file writes its own) and on the
+    /// main connection, which reads their definitions.
+    private func enterForObjects(_ database: String) throws {
+        try layout.enter(.objects(database: database))
+        if case .tables = options.scope {} else if layout.isSingleStream {
+            try layout.write(text.databasePreamble(database, createStatement: nil))
+        }
+        try connection.execute("USE \(SQLQuoting.identifier(database))")
     }
 
     /// The foreign keys left out of CREATE TABLE, added once every table holds its data.
@@ -367,6 +375,11 @@ final class Dumper {
         return statement.replacing(qualified, with: Array("nextval(".utf8))
     }
 
+    /// Engines whose tables hold no rows of their own: their data is never read.
+    static let datalessEngines: Set<String> = ["MRG_MYISAM", "MRG_MyISAM", "FEDERATED", "BLACKHOLE"]
+    /// Engines whose rows a consistent snapshot protects.
+    static let transactionalEngines: Set<String> = ["InnoDB", "ROCKSDB", "TokuDB", "SEQUENCE"]
+
     /// mysql.general_log, slow_log and transaction_registry: the server writes them; a restore
     /// must neither drop nor fill them, only make sure they exist (as mariadb-dump does).
     /// LOCK TABLES refuses them (error 1556).
@@ -408,8 +421,7 @@ final class Dumper {
             try layout.write(text.tableStructureHeading(table))
             try layout.write(text.createTable(create, table: table, dropFirst: !isLogTable))
         }
-        let dataless: Set<String> = ["MRG_MYISAM", "MRG_MyISAM", "FEDERATED", "BLACKHOLE"]
-        if !options.noData && !dataless.contains(engine) && !isLogTable && !Self.skipsData(table, in: database, events: options.events) {
+        if !options.noData && !Self.datalessEngines.contains(engine) && !isLogTable && !Self.skipsData(table, in: database, events: options.events) {
             try dumpRows(of: table, in: database, columns: columns, history: versioned && options.dumpHistory)
         }
         if options.triggers {

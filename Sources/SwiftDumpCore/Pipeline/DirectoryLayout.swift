@@ -38,6 +38,19 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         var rows: UInt64
         var crc32: String
         var rowChecksum: UInt64?
+
+        /// A file just opened: the sizes and checksums are filled in when it is closed.
+        init(order: Int, path: String, kind: String, database: String?, table: String?) {
+            self.order = order
+            self.path = path
+            self.kind = kind
+            self.database = database
+            self.table = table
+            bytes = 0
+            sqlBytes = 0
+            rows = 0
+            crc32 = ""
+        }
     }
 
     private let root: String
@@ -80,7 +93,9 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
                  UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "$"):
                 encoded.append(Character(Unicode.Scalar(byte)))
             default:
-                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPaddedHex
+                encoded.append("%")
+                encoded.append(Character(Unicode.Scalar(ValueEscaping.hexDigits[Int(byte >> 4)])))
+                encoded.append(Character(Unicode.Scalar(ValueEscaping.hexDigits[Int(byte & 0x0F)])))
             }
         }
         return encoded
@@ -103,9 +118,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         }
         let stream = try OutputStream(path: root + "/" + relative, compression: compression, compressionThreads: 0, checksum: true)
         try stream.write(sessionHeader)
-        let record = FileRecord(order: nextOrder(), path: relative, kind: kind, database: database, table: table,
-                                bytes: 0, sqlBytes: 0, rows: 0, crc32: "", rowChecksum: nil)
-        return (stream, record)
+        return (stream, FileRecord(order: nextOrder(), path: relative, kind: kind, database: database, table: table))
     }
 
     private func close(_ file: (stream: OutputStream, record: FileRecord), rows: UInt64 = 0, rowChecksum: UInt64? = nil) throws {
@@ -158,7 +171,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         for query in rows.queries {
             let number = (chunkCounts[key] ?? 0) + 1
             chunkCounts[key] = number
-            let name = String(number).leftPadded(to: 5)
+            let name = String(format: "%05d", number)
             let file = ChunkFile(path: "\(Self.encode(rows.database))/\(Self.encode(rows.table)).\(name)\(suffix)", order: nextOrder(),
                                  database: rows.database, table: rows.table, statementStart: rows.statementStart,
                                  netBufferLength: rows.netBufferLength)
@@ -185,8 +198,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             try formatter.flush()
         }
         try joiner.finish(to: stream)
-        let record = FileRecord(order: file.order, path: file.path, kind: "data", database: file.database, table: file.table,
-                                bytes: 0, sqlBytes: 0, rows: 0, crc32: "", rowChecksum: nil)
+        let record = FileRecord(order: file.order, path: file.path, kind: "data", database: file.database, table: file.table)
         try close((stream, record), rows: joiner.rowCount, rowChecksum: rowChecksum)
         let key = file.database + "\u{0}" + file.table
         lock.lock()
@@ -195,6 +207,9 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         lock.unlock()
         if tableDone { progress.tableDone() }
     }
+
+    /// Each chunk writes its own file: a failed reader leaves nobody waiting.
+    func readerFailed(_ error: any Error) {}
 
     /// The manifest, in full.
     struct Manifest: Codable {
@@ -253,13 +268,5 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             fsync(directory)
             Glibc.close(directory)
         }
-    }
-}
-
-extension String {
-    fileprivate var leftPaddedHex: String { count == 1 ? "0" + self : self }
-
-    fileprivate func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
     }
 }

@@ -39,6 +39,8 @@ protocol DumpLayout: ByteSink, Sendable {
     func enter(_ section: DumpSection) throws
     func addRows(_ rows: TableRows, reading: ChunkReading) throws
     func read(_ job: ChunkJob, on connection: Connection) throws
+    /// A reader stopped with `error`: whatever waits for its rows must stop too.
+    func readerFailed(_ error: any Error)
 }
 
 extension DumpLayout {
@@ -73,7 +75,7 @@ final class ReaderPool {
                     } catch {
                         errors.append("\(error)")
                         errors.fail(error)
-                        if let stream = layout as? StreamLayout { stream.assembly.fail(error) }
+                        layout.readerFailed(error)
                         // Drain: the other readers stop at their next job.
                         while queue.next() != nil {}
                         return
@@ -139,7 +141,6 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
     let assembly = StreamAssembly()
     private let output: OutputStream
     private let progress: DumpProgress
-    private var writer: Thread?
     private let writerDone = DispatchSemaphore(value: 0)
     private var writerJoined = false
     private let writerError = ErrorList()
@@ -164,7 +165,6 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
         }
         thread.name = "swiftdump-writer"
         thread.stackSize = 1 << 20
-        writer = thread
         thread.start()
     }
 
@@ -198,6 +198,10 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
         }
         try connection.stream(job.query, into: &formatter)
         try formatter.flush()
+    }
+
+    func readerFailed(_ error: any Error) {
+        assembly.fail(error)
     }
 
     /// Waits for the writer to write everything, then commits the output.

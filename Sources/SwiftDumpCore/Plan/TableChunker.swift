@@ -92,14 +92,10 @@ enum TableChunker {
     /// A boundary or probe as SQL: hex for binary strings, a quoted literal for text.
     static func literal(_ bytes: [UInt8], binary: Bool) -> String {
         if binary {
-            return "X'" + bytes.map { String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined() + "'"
+            var hex: [UInt8] = Array("X'".utf8)
+            bytes.withUnsafeBytes { ValueEscaping.appendHex($0, to: &hex) }
+            return String(decoding: hex, as: UTF8.self) + "'"
         }
         return SQLQuoting.literal(String(decoding: bytes, as: UTF8.self))
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
     }
 }
