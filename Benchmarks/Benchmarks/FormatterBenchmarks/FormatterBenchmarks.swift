@@ -47,7 +47,7 @@ func formatBatch(_ rows: SyntheticRows, _ columns: [Column], _ output: OutputStr
     // The reader's half (formatting into batches) and the writer's (joining them into INSERTs),
     // on one thread, as a one-connection dump runs them.
     var joiner = InsertJoiner(statementStart: Array("INSERT INTO `t` VALUES\n".utf8), extended: true, netBufferLength: 1_046_528)
-    try withoutActuallyEscaping({ (batch: consuming RowBatch) throws -> Void in try joiner.join(batch, to: output) }) { deliver in
+    try withoutActuallyEscaping({ (batch: RowBatch) throws -> Void in try joiner.join(batch, to: output) }) { deliver in
         var formatter = RowFormatter(extended: true, hexBlob: hexBlob, deliver: deliver)
         try rows.stream(columns: columns, into: &formatter)
         try formatter.flush()

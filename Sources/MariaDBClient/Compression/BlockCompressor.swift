@@ -100,14 +100,6 @@ public final class BlockCompressor: @unchecked Sendable {
     }
 }
 
-/// CRC-32 (zlib's), for checksums of files and rows.
-public enum Checksum {
-    public static func crc32(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return previous }
-        return UInt32(CZlib.crc32_z(UInt(previous), base.assumingMemoryBound(to: Bytef.self), bytes.count))
-    }
-}
-
 extension Array where Element == UInt8 {
     /// Grows the array to `count` bytes (new bytes zeroed) and lends its storage.
     fileprivate mutating func withUnsafeMutableBufferPointer<Result>(growingTo count: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) throws -> Result) rethrows -> Result {

@@ -23,32 +23,41 @@ public struct InsertJoiner {
         self.statementLength = netBufferLength
     }
 
+    /// Writes the batch's rows; a run of rows that stays in one statement is written with one
+    /// copy, since the batch already holds `,\n` after each row.
     public mutating func join(_ batch: borrowing RowBatch, to output: some ByteSink) throws {
-        try batch.bytes.withUnsafeBytes { bytes in
-            var offset = 0
+        let bytes = batch.bytes
+        let separator = batch.separatorLength
+        var offset = 0
+        if !extended {
             for length in batch.rowLengths {
-                let row = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + Int(length)])
-                offset += Int(length)
-                if extended {
-                    let accounted = row.count + 2
-                    if statementLength + accounted < netBufferLength {
-                        statementLength += accounted
-                        try output.write(Self.rowSeparator)
-                        try output.write(row)
-                    } else {
-                        if statementOpen { try output.write(Self.statementEnd) }
-                        statementOpen = true
-                        try output.write(statementStart)
-                        try output.write(row)
-                        statementLength = accounted + statementStart.count + 4
-                    }
-                } else {
-                    try output.write(statementStart)
-                    try output.write(row)
-                    try output.write(Self.singleRowEnd)
-                }
+                let end = offset + Int(length) + separator
+                try output.write(statementStart)
+                try output.write(bytes.bytes(offset..<end))
+                offset = end
             }
+            rowCount += UInt64(batch.rowLengths.count)
+            return
         }
+        // Rows written from `pending` on, through the end of the last row seen.
+        var pending = 0
+        for length in batch.rowLengths {
+            let accounted = Int(length) + 2
+            if statementLength + accounted < netBufferLength {
+                statementLength += accounted
+                // The first row of a batch continues a statement begun in an earlier batch.
+                if offset == 0 { try output.write(Self.rowSeparator) }
+            } else {
+                if offset > pending { try output.write(bytes.bytes(pending..<offset - separator)) }
+                if statementOpen { try output.write(Self.statementEnd) }
+                statementOpen = true
+                try output.write(statementStart)
+                pending = offset
+                statementLength = accounted + statementStart.count + 4
+            }
+            offset += Int(length) + separator
+        }
+        if offset > pending { try output.write(bytes.bytes(pending..<offset - separator)) }
         rowCount += UInt64(batch.rowLengths.count)
     }
 
@@ -60,5 +69,4 @@ public struct InsertJoiner {
 
     private static let rowSeparator: [UInt8] = Array(",\n".utf8)
     private static let statementEnd: [UInt8] = Array(";\n".utf8)
-    private static let singleRowEnd: [UInt8] = Array(");\n".utf8)
 }

@@ -1,3 +1,4 @@
+import Foundation
 import MariaDBClient
 
 /// How one column's values are written, decided once per table from the result metadata.
@@ -28,45 +29,97 @@ enum ValueStyle: Sendable, Equatable {
 }
 
 /// Rows of one table as a reader formatted them: each row's SQL value list (`(1,'a')`, or
-/// `1,'a'` for one-row INSERTs) back to back, with its length. No separators: where the INSERT
-/// statements break is decided only when batches are joined in order (``InsertJoiner``), so a
-/// table read in chunks by several connections comes out as if read in one piece.
+/// `1,'a'` for one-row INSERTs), each followed by its separator (`,\n`, or `);\n` for one-row
+/// INSERTs), with the rows' lengths (separators excluded). Where the INSERT statements break is
+/// decided only when batches are joined in order (``InsertJoiner``), so a table read in chunks
+/// by several connections comes out as if read in one piece; the separators already in place
+/// let the joiner write a whole statement's rows with one copy.
 @_spi(Benchmarks)
 public struct RowBatch: Sendable {
-    public var bytes: [UInt8] = []
+    public var bytes: ByteBuffer
     public var rowLengths: [Int32] = []
-    /// The sum of every row's CRC-32 (order-independent): see ``RowFormatter``.
+    /// The sum of every row's XXH64 (order-independent): see ``RowFormatter``.
     public var rowChecksum: UInt64 = 0
+    /// The bytes after each row: 2 (`,\n`) or 3 (`);\n`).
+    public let separatorLength: Int
 
-    public init() {}
+    public init(capacity: Int, separatorLength: Int) {
+        bytes = ByteBuffer(capacity: capacity)
+        rowLengths.reserveCapacity(capacity / 64)
+        self.separatorLength = separatorLength
+    }
 
     public var rowCount: Int { rowLengths.count }
+
+    /// Empties the batch for reuse, keeping its memory.
+    mutating func removeAll() {
+        bytes.removeAll()
+        rowLengths.removeAll(keepingCapacity: true)
+        rowChecksum = 0
+    }
+}
+
+/// Batches the writer is done with, handed back to the readers: a dump reuses a few dozen
+/// megabytes instead of allocating (and page-faulting in) a new megabyte per batch.
+final class BatchRecycler: @unchecked Sendable {
+    // @unchecked Sendable: `spare` is read and written holding `lock`.
+    private let lock = NSLock()
+    private var spare: [RowBatch] = []
+    private let limit: Int
+
+    init(limit: Int = 16) {
+        self.limit = limit
+    }
+
+    func put(_ batch: consuming RowBatch) {
+        var batch = batch
+        batch.removeAll()
+        lock.lock()
+        if spare.count < limit { spare.append(batch) }
+        lock.unlock()
+    }
+
+    func take(separatorLength: Int) -> RowBatch? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let index = spare.lastIndex(where: { $0.separatorLength == separatorLength }) else { return nil }
+        return spare.remove(at: index)
+    }
 }
 
 /// Formats streamed rows into ``RowBatch``es of about `batchSize` bytes and hands each full
 /// batch to `deliver`: the reader's half of the dump's hot path, straight from libmariadb's
-/// row buffers, with no allocation per row.
+/// row buffers into the batch's memory, with no allocation per row.
 @_spi(Benchmarks)
 public struct RowFormatter: RowHandler {
     private let extended: Bool
     private let hexBlob: Bool
     private let checksums: Bool
     private let batchSize: Int
-    private let deliver: (consuming RowBatch) throws -> Void
+    private let deliver: (RowBatch) throws -> Void
+    private let recycler: BatchRecycler?
     private var styles: [ValueStyle] = []
-    private var batch = RowBatch()
+    private var batch: RowBatch
     public private(set) var rowCount: UInt64 = 0
 
-    /// `checksums`: also sum each row's CRC-32 over its formatted bytes, the per-table row
+    /// `checksums`: also sum each row's XXH64 over its formatted bytes, the per-table row
     /// checksum of the directory format's manifest (a restore recomputes it the same way).
+    /// `deliver` may keep the batch it is given; if it does not, the batch is reused.
     public init(extended: Bool, hexBlob: Bool, checksums: Bool = false, batchSize: Int = 1 << 20,
-                deliver: @escaping (consuming RowBatch) throws -> Void) {
+                deliver: @escaping (RowBatch) throws -> Void) {
+        self.init(extended: extended, hexBlob: hexBlob, checksums: checksums, batchSize: batchSize, recycler: nil, deliver: deliver)
+    }
+
+    init(extended: Bool, hexBlob: Bool, checksums: Bool = false, batchSize: Int = 1 << 20, recycler: BatchRecycler?,
+         deliver: @escaping (RowBatch) throws -> Void) {
         self.extended = extended
         self.hexBlob = hexBlob
         self.checksums = checksums
         self.batchSize = batchSize
         self.deliver = deliver
-        batch.bytes.reserveCapacity(batchSize + 64 * 1024)
+        self.recycler = recycler
+        let separatorLength = extended ? 2 : 3
+        batch = recycler?.take(separatorLength: separatorLength) ?? RowBatch(capacity: batchSize + 64 * 1024, separatorLength: separatorLength)
     }
 
     public mutating func start(columns: [Column]) {
@@ -74,17 +127,36 @@ public struct RowFormatter: RowHandler {
     }
 
     public mutating func handle(_ values: borrowing Row) throws {
-        let start = batch.bytes.count
-        if extended { batch.bytes.append(UInt8(ascii: "(")) }
-        for column in 0..<values.count {
-            if column > 0 { batch.bytes.append(UInt8(ascii: ",")) }
-            appendValue(values, column)
+        let columns = values.count
+        // The most a row can take: every byte escaped (or two hex digits), plus per column
+        // quotes or NULL and a comma, plus parentheses and the separator.
+        var bound = 8 + 6 * columns
+        for column in 0..<columns { bound += 2 * values.length(column) }
+        let extended = self.extended
+        let checksums = self.checksums
+        let buffer = batch.bytes
+        var checksum: UInt64 = 0
+        let length = styles.withUnsafeBufferPointer { styles in
+            buffer.append(atMost: bound) { writer in
+                if extended { writer.put(UInt8(ascii: "(")) }
+                for column in 0..<columns {
+                    if column > 0 { writer.put(UInt8(ascii: ",")) }
+                    Self.put(values, column, style: styles[column], to: &writer)
+                }
+                if extended { writer.put(UInt8(ascii: ")")) }
+                let length = writer.written
+                if checksums { checksum = XXHash64.hash(writer.bytes(from: 0)) }
+                if extended {
+                    writer.put(UInt8(ascii: ","), UInt8(ascii: "\n"))
+                } else {
+                    writer.put(UInt8(ascii: ")"))
+                    writer.put(UInt8(ascii: ";"), UInt8(ascii: "\n"))
+                }
+                return length
+            }
         }
-        if extended { batch.bytes.append(UInt8(ascii: ")")) }
-        batch.rowLengths.append(Int32(batch.bytes.count - start))
-        if checksums {
-            batch.rowChecksum &+= UInt64(batch.bytes.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[start...])) })
-        }
+        batch.rowLengths.append(Int32(length))
+        batch.rowChecksum &+= checksum
         rowCount += 1
         if batch.bytes.count >= batchSize { try flush() }
     }
@@ -92,49 +164,52 @@ public struct RowFormatter: RowHandler {
     /// Delivers the rows formatted so far; call once after the last row.
     public mutating func flush() throws {
         guard !batch.rowLengths.isEmpty else { return }
-        var full = RowBatch()
-        full.bytes.reserveCapacity(batchSize + 64 * 1024)
-        swap(&full, &batch)
-        try deliver(full)
+        try deliver(batch)
+        if isKnownUniquelyReferenced(&batch.bytes) {
+            batch.removeAll()
+        } else {
+            batch = recycler?.take(separatorLength: batch.separatorLength)
+                ?? RowBatch(capacity: batchSize + 64 * 1024, separatorLength: batch.separatorLength)
+        }
     }
 
-    private static let null: [UInt8] = Array("NULL".utf8)
+    private static let null: StaticString = "NULL"
 
-    private mutating func appendValue(_ values: borrowing Row, _ column: Int) {
+    @inline(__always)
+    private static func put(_ values: borrowing Row, _ column: Int, style: ValueStyle, to writer: inout ByteWriter) {
         if values.isNull(column) {
-            batch.bytes.append(contentsOf: Self.null)
+            writer.put(UnsafeRawBufferPointer(start: null.utf8Start, count: 4))
             return
         }
         values.withBytes(column) { bytes in
             if bytes.isEmpty {
-                batch.bytes.append(UInt8(ascii: "'"))
-                batch.bytes.append(UInt8(ascii: "'"))
+                writer.put(UInt8(ascii: "'"), UInt8(ascii: "'"))
                 return
             }
-            switch styles[column] {
+            switch style {
             case .number:
-                if Self.isSpelledOut(bytes) { batch.bytes.append(contentsOf: Self.null) } else { batch.bytes.append(contentsOf: bytes) }
+                if isSpelledOut(bytes) { writer.put(UnsafeRawBufferPointer(start: null.utf8Start, count: 4)) } else { writer.put(bytes) }
             case .quotedNumber:
-                if Self.isSpelledOut(bytes) {
-                    batch.bytes.append(contentsOf: Self.null)
+                if isSpelledOut(bytes) {
+                    writer.put(UnsafeRawBufferPointer(start: null.utf8Start, count: 4))
                 } else {
-                    batch.bytes.append(UInt8(ascii: "'"))
-                    batch.bytes.append(contentsOf: bytes)
-                    batch.bytes.append(UInt8(ascii: "'"))
+                    writer.put(UInt8(ascii: "'"))
+                    writer.put(bytes)
+                    writer.put(UInt8(ascii: "'"))
                 }
             case .quoted:
-                batch.bytes.append(UInt8(ascii: "'"))
-                ValueEscaping.appendEscaped(bytes, to: &batch.bytes)
-                batch.bytes.append(UInt8(ascii: "'"))
+                writer.put(UInt8(ascii: "'"))
+                writer.putEscaped(bytes)
+                writer.put(UInt8(ascii: "'"))
             case .hex:
-                batch.bytes.append(UInt8(ascii: "0"))
-                batch.bytes.append(UInt8(ascii: "x"))
-                ValueEscaping.appendHex(bytes, to: &batch.bytes)
+                writer.put(UInt8(ascii: "0"), UInt8(ascii: "x"))
+                writer.putHex(bytes)
             }
         }
     }
 
     /// `inf`, `-inf`, `nan`: a letter first, or a minus and a letter (mysqldump writes NULL).
+    @inline(__always)
     private static func isSpelledOut(_ bytes: UnsafeRawBufferPointer) -> Bool {
         func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
         if isLetter(bytes[0]) { return true }

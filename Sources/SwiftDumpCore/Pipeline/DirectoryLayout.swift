@@ -5,7 +5,7 @@ import MariaDBClient
 /// compressed on its own, one file for the objects that follow the data, and `manifest.json`,
 /// written last, as the commit marker: a directory without it is not a finished dump.
 ///
-///     DIR/manifest.json             every file in load order: size, rows, CRC-32; per table
+///     DIR/manifest.json             every file in load order: size, rows, XXH64; per table
 ///                                   its rows and row checksum; the snapshot; options; times
 ///     DIR/<db>/database.sql         CREATE DATABASE
 ///     DIR/<db>/<table>.schema.sql   DROP/CREATE TABLE (or the sequence)
@@ -36,7 +36,8 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         var bytes: UInt64
         var sqlBytes: UInt64
         var rows: UInt64
-        var crc32: String
+        /// XXH64 of the file's bytes as stored (compressed, if it is), as `xxhsum -H64` prints it.
+        var xxh64: String
         var rowChecksum: UInt64?
 
         /// A file just opened: the sizes and checksums are filled in when it is closed.
@@ -49,7 +50,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             bytes = 0
             sqlBytes = 0
             rows = 0
-            crc32 = ""
+            xxh64 = ""
         }
     }
 
@@ -93,9 +94,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
                  UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "$"):
                 encoded.append(Character(Unicode.Scalar(byte)))
             default:
-                encoded.append("%")
-                encoded.append(Character(Unicode.Scalar(ValueEscaping.hexDigits[Int(byte >> 4)])))
-                encoded.append(Character(Unicode.Scalar(ValueEscaping.hexDigits[Int(byte & 0x0F)])))
+                encoded.append("%" + ValueEscaping.hex([byte]))
             }
         }
         return encoded
@@ -116,7 +115,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             let directory = root + "/" + Self.encode(database)
             if mkdir(directory, 0o755) != 0 && errno != EEXIST { throw OutputError(path: directory, errorNumber: errno, action: "create directory") }
         }
-        let stream = try OutputStream(path: root + "/" + relative, compression: compression, compressionThreads: 0, checksum: true)
+        let stream = try OutputStream(path: root + "/" + relative, compression: compression, compressionThreads: 0, checksum: true, syncsOnCommit: false)
         try stream.write(sessionHeader)
         return (stream, FileRecord(order: nextOrder(), path: relative, kind: kind, database: database, table: table))
     }
@@ -127,7 +126,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         record.bytes = file.stream.bytesOut
         record.sqlBytes = file.stream.bytesIn
         record.rows = rows
-        record.crc32 = String(format: "%08x", file.stream.checksum)
+        record.xxh64 = XXHash64.hex(file.stream.checksum)
         record.rowChecksum = rowChecksum
         lock.lock()
         records.append(record)
@@ -183,12 +182,12 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
 
     func read(_ job: ChunkJob, on connection: Connection) throws {
         guard case .file(let file) = job.destination else { return }
-        let stream = try OutputStream(path: root + "/" + file.path, compression: compression, compressionThreads: 0, checksum: true)
+        let stream = try OutputStream(path: root + "/" + file.path, compression: compression, compressionThreads: 0, checksum: true, syncsOnCommit: false)
         try stream.write(sessionHeader)
         var joiner = InsertJoiner(statementStart: file.statementStart, extended: job.extended, netBufferLength: file.netBufferLength)
         var rowChecksum: UInt64 = 0
         let progress = self.progress
-        try withoutActuallyEscaping({ (batch: consuming RowBatch) throws -> Void in
+        try withoutActuallyEscaping({ (batch: RowBatch) throws -> Void in
             rowChecksum &+= batch.rowChecksum
             progress.add(rows: batch.rowCount, bytes: batch.bytes.count)
             try joiner.join(batch, to: stream)
@@ -228,7 +227,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         var compression: String
         var snapshot: SnapshotProof?
         var notCoveredBySnapshot: [String]
-        var rowChecksum = "sum of CRC-32 of each row's SQL value list as written (utf8mb4, time zone as in the files), modulo 2^64"
+        var rowChecksum = "sum of XXH64 of each row's SQL value list as written (utf8mb4, time zone as in the files), modulo 2^64"
         var files: [FileRecord]
         var tables: [Table]
     }
@@ -245,6 +244,11 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             try close(open)
         }
         let files = records.sorted { $0.order < $1.order }
+        // Every file and directory on disk before the manifest says the dump is complete. The
+        // files' write-back started as each was closed, so this mostly waits for the last ones.
+        for file in files { try OutputStream.syncFile(root + "/" + file.path) }
+        for database in Set(files.compactMap(\.database)) { try OutputStream.syncFile(root + "/" + Self.encode(database)) }
+        try OutputStream.syncFile(root)
         var tables: [String: Manifest.Table] = [:]
         for file in files where file.kind == "data" {
             let key = (file.database ?? "") + "\u{0}" + (file.table ?? "")
@@ -263,10 +267,6 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         let stream = try OutputStream(path: root + "/manifest.json")
         try stream.write(Array(data) + [UInt8(ascii: "\n")])
         try stream.commit()
-        let directory = Glibc.open(root, O_RDONLY | O_DIRECTORY)
-        if directory >= 0 {
-            fsync(directory)
-            Glibc.close(directory)
-        }
+        try OutputStream.syncFile(root)
     }
 }

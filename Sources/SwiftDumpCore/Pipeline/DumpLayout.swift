@@ -192,7 +192,7 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
         defer { assembly.endChunk(number) }
         let assembly = self.assembly
         let progress = self.progress
-        var formatter = RowFormatter(extended: job.extended, hexBlob: job.hexBlob) { batch in
+        var formatter = RowFormatter(extended: job.extended, hexBlob: job.hexBlob, recycler: assembly.recycler) { batch in
             progress.add(rows: batch.rowCount, bytes: batch.bytes.count)
             try assembly.push(batch, chunk: number)
         }

@@ -23,7 +23,7 @@ final class StreamAssembly: @unchecked Sendable {
     }
 
     private struct ChunkBuffer {
-        var batches: [RowBatch] = []
+        var batches: [RowBatch?] = []
         var head = 0
         var ended = false
         var bytes = 0
@@ -41,6 +41,8 @@ final class StreamAssembly: @unchecked Sendable {
     private var failure: (any Error)?
     private let budget: Int
     private let headBudget: Int
+    /// Batches the writer has written, for the readers to fill again.
+    let recycler = BatchRecycler()
 
     init(budget: Int = 96 << 20, headBudget: Int = 16 << 20) {
         self.budget = budget
@@ -157,6 +159,7 @@ final class StreamAssembly: @unchecked Sendable {
             case .chunk(let number):
                 while let batch = try nextBatch(of: number) {
                     try joiner?.join(batch, to: output)
+                    recycler.put(batch)
                 }
             case .endRows:
                 try joiner?.finish(to: output)
@@ -197,8 +200,8 @@ final class StreamAssembly: @unchecked Sendable {
             return nil
         }
         chunks[number] = nil
-        let batch = buffer.batches[buffer.head]
-        buffer.batches[buffer.head] = RowBatch()
+        let batch = buffer.batches[buffer.head]!
+        buffer.batches[buffer.head] = nil
         buffer.head += 1
         buffer.bytes -= batch.bytes.count
         bufferedBytes -= batch.bytes.count

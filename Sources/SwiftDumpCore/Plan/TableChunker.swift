@@ -92,9 +92,7 @@ enum TableChunker {
     /// A boundary or probe as SQL: hex for binary strings, a quoted literal for text.
     static func literal(_ bytes: [UInt8], binary: Bool) -> String {
         if binary {
-            var hex: [UInt8] = Array("X'".utf8)
-            bytes.withUnsafeBytes { ValueEscaping.appendHex($0, to: &hex) }
-            return String(decoding: hex, as: UTF8.self) + "'"
+            return "X'" + ValueEscaping.hex(bytes) + "'"
         }
         return SQLQuoting.literal(String(decoding: bytes, as: UTF8.self))
     }

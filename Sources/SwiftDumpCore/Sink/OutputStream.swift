@@ -39,17 +39,22 @@ public final class OutputStream: ByteSink {
     private let inlineCompressor: BlockCompressor?
     private var compressed: [UInt8] = []
     private let checksumming: Bool
+    private let syncsOnCommit: Bool
     /// Bytes given to the stream, and bytes written to the file (after compression).
     public private(set) var bytesIn: UInt64 = 0
     public private(set) var bytesOut: UInt64 = 0
-    /// CRC-32 of the bytes written to the file, when asked for.
-    public private(set) var checksum: UInt32 = 0
+    /// XXH64 of the bytes written to the file, when asked for (`xxhsum -H64` agrees).
+    private var hasher = XXHash64()
+    public var checksum: UInt64 { hasher.value }
 
     /// Standard output, or the result file `path`, written under a temporary name when it is
     /// (or will be) a regular file. `compressionThreads` compress blocks at once; with 0 the
     /// writing thread compresses (a directory dump, whose readers each write their own file).
+    /// `syncsOnCommit: false` leaves the fsync to the caller (``syncFile(_:)``, a directory dump
+    /// syncs all its files at the end): the commit only starts the write-back.
     public init(path: String? = nil, compression: CompressionFormat? = nil, compressionThreads: Int = 1,
-                checksum: Bool = false) throws {
+                checksum: Bool = false, syncsOnCommit: Bool = true) throws {
+        self.syncsOnCommit = syncsOnCommit
         if let path {
             name = path
             var status = stat()
@@ -91,6 +96,14 @@ public final class OutputStream: ByteSink {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        // Uncompressed, a large piece (a statement's rows) goes to the kernel as it is: no
+        // copy into the buffer first.
+        if compressor == nil && inlineCompressor == nil && bytes.count >= blockSize / 4 {
+            try flush()
+            bytesIn += UInt64(bytes.count)
+            try writeOut(bytes)
+            return
+        }
         buffer.append(contentsOf: bytes)
         bytesIn += UInt64(bytes.count)
         if buffer.count >= blockSize { try flush() }
@@ -128,7 +141,7 @@ public final class OutputStream: ByteSink {
             offset += written
         }
         bytesOut += UInt64(bytes.count)
-        if checksumming { checksum = Checksum.crc32(bytes, continuing: checksum) }
+        if checksumming { hasher.update(bytes) }
     }
 
     /// Flushes, syncs a result file to disk and gives it its final name.
@@ -140,11 +153,17 @@ public final class OutputStream: ByteSink {
             if descriptor > 2 { close(descriptor) }
             return
         }
-        if fsync(descriptor) != 0 {
-            let error = errno
-            close(descriptor)
-            unlink(temporaryPath)
-            throw OutputError(path: name, errorNumber: error, action: "sync")
+        if syncsOnCommit {
+            if fsync(descriptor) != 0 {
+                let error = errno
+                close(descriptor)
+                unlink(temporaryPath)
+                throw OutputError(path: name, errorNumber: error, action: "sync")
+            }
+        } else {
+            // Starts writing the file back now, so the final sync finds little left to do;
+            // the file's pages leave the cache once written (a backup is not read back soon).
+            _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED)
         }
         close(descriptor)
         if rename(temporaryPath, finalPath) != 0 {
@@ -152,6 +171,14 @@ public final class OutputStream: ByteSink {
             unlink(temporaryPath)
             throw OutputError(path: name, errorNumber: error, action: "rename")
         }
+    }
+
+    /// Makes a committed file, or a directory's entries, durable.
+    public static func syncFile(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw OutputError(path: path, errorNumber: errno, action: "open") }
+        defer { close(descriptor) }
+        if fsync(descriptor) != 0 { throw OutputError(path: path, errorNumber: errno, action: "sync") }
     }
 
     /// Drops a result file that was not completed.
