@@ -51,6 +51,9 @@ public final class BlockCompressor: @unchecked Sendable {
             zstdContext = context
             let status = ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
             if ZSTD_isError(status) != 0 { throw Self.zstdError(status) }
+            // A checksum per frame, as the zstd tool writes by default: a flipped byte is found.
+            let checksum = ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
+            if ZSTD_isError(checksum) != 0 { throw Self.zstdError(checksum) }
         case .gzip(let level):
             // windowBits 15 + 16: a gzip header and trailer around each block.
             let status = deflateInit2_(&deflateStream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,

@@ -50,6 +50,23 @@ public final class Connection {
         return affected == UInt64.max ? 0 : affected
     }
 
+    /// Runs a statement given as bytes (a restore's statements are never made into Strings);
+    /// returns the number of affected rows. A result set, if any, is read and discarded.
+    @discardableResult
+    public func execute(bytes sql: UnsafeRawBufferPointer) throws -> UInt64 {
+        let failed = mysql_real_query(handle, sql.baseAddress?.assumingMemoryBound(to: CChar.self), UInt(sql.count))
+        if failed != 0 { throw currentError() }
+        try discardResult()
+        let affected = mysql_affected_rows(handle)
+        try discardRemainingResults()
+        return affected == UInt64.max ? 0 : affected
+    }
+
+    /// Makes `database` the default database (`USE`), without a statement to parse.
+    public func selectDatabase(_ database: String) throws {
+        if mysql_select_db(handle, database) != 0 { throw currentError() }
+    }
+
     /// Runs a query and reads its whole (small) result into memory.
     public func query(_ sql: String) throws -> QueryResult {
         var collector = QueryResultCollector()

@@ -40,19 +40,10 @@ public enum DumpCommand: Command {
             errors.write("\(program): \(error)\n")
             return .usage
         }
-        if options.connection.password == nil && !options.promptForPassword, let password = getenv("MYSQL_PWD") {
-            options.connection.password = String(cString: password)
+        if let problem = options.client.finish() {
+            errors.write("\(program): \(problem)\n")
+            return .usage
         }
-        if options.promptForPassword {
-            guard let password = PasswordPrompt.read() else {
-                errors.write("\(program): -p needs a terminal to ask for the password on\n")
-                return .usage
-            }
-            options.connection.password = password
-        }
-        options.connection.characterSet = options.characterSet
-        options.connection.maxAllowedPacket = options.maxAllowedPacket
-        options.connection.netBufferLength = UInt(options.netBufferLength)
         return run(options, errors: &errors)
     }
 
@@ -94,7 +85,7 @@ public enum DumpCommand: Command {
             var log = ErrorLog(path: options.logError)
             log.write(message, to: &standardError)
         }
-        let progressLine = ProgressLine.start(progress, enabled: options.progress ?? (isatty(2) != 0))
+        let progressLine = ProgressLine.start(enabled: options.progress ?? (isatty(2) != 0)) { ProgressLine.dump(progress, seconds: $0) }
         do {
             let skipped = try dumper.run()
             switch layout {

@@ -12,4 +12,9 @@ public enum ExitCode: Int32, Sendable {
     case writeError = 5
     /// A table named on the command line does not exist.
     case illegalTable = 6
+    /// swiftrestore: the input was refused before anything was applied (truncated, damaged,
+    /// not matching its manifest).
+    case inputRefused = 7
+    /// swiftrestore --verify: the restored data differs from the dump.
+    case verificationFailed = 8
 }

@@ -1,20 +1,79 @@
+import Foundation
+import MariaDBClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `swiftrestore`: loads swiftdump output and mysqldump files, in parallel.
 public enum RestoreCommand: Command {
     public static let program = "swiftrestore"
 
-    public static let options: [OptionDefinition] = CommonOptions.definitions
+    public static let options: [OptionDefinition] = RestoreOptionTable.definitions
 
-    public static let optionFileGroups: [String] = []
+    public static let optionFileGroups = ["client", "client-server", "client-mariadb", "mysql", "swiftrestore"]
 
     public static let help = HelpText(
         usage: ["\(program) [OPTIONS] FILE|DIRECTORY|-"],
-        summary: "Loads a dump written by swiftdump or mysqldump (plain, gzip or zstd) into a server, in parallel, with foreign-key checks off.",
+        summary: "Loads a dump written by swiftdump or mysqldump (plain, gzip or zstd, a file or standard input, or a swiftdump --format=dir directory) into a server, with several connections, foreign-key checks off.",
         definitions: options,
-        footer: ["Restoring is being added; this build answers --help and --version only."]
+        footer: [
+            "The whole input is checked before anything is applied: a file without its completion line (-- Dump completed),",
+            "a damaged gzip/zstd file, or a directory without its manifest or whose files differ from it is refused.",
+            "Exit codes: 0 restored, 1 usage, 2 server error (file, line and statement are shown), 7 input refused",
+            "(nothing applied), 8 --verify found differences.",
+            "Option files: /etc/my.cnf /etc/mysql/my.cnf ~/.my.cnf, groups [client] [client-server] [client-mariadb]",
+            "[mysql] [swiftrestore]. MYSQL_PWD is used when no password is given.",
+        ]
     )
 
     public static func execute(_ arguments: ParsedArguments, errors: inout some TextOutputStream) -> ExitCode {
-        errors.write("\(program): this build does not restore yet; see --help.\n")
-        return .usage
+        var options = RestoreOptions()
+        do {
+            try options.apply(arguments)
+        } catch {
+            errors.write("\(program): \(error)\n")
+            return .usage
+        }
+        if !options.list, let problem = options.client.finish() {
+            errors.write("\(program): \(problem)\n")
+            return .usage
+        }
+        let restorer = Restorer(options: options, report: { message in
+            var standardError = StandardStream.error
+            standardError.write(message + "\n")
+        }, output: { text in
+            var standardOutput = StandardStream.output
+            standardOutput.write(text)
+        })
+        do {
+            let summary = try restorer.run()
+            guard !options.list else { return .success }
+            let rate = summary.seconds > 0 ? Double(summary.bytes) / 1e6 / summary.seconds : 0
+            errors.write(String(format: "\(program): restored %d table(s), %llu rows, %.1f MB of SQL in %.1f s (%.0f MB/s) with %d connection(s)\n",
+                                summary.tables, summary.rows, Double(summary.bytes) / 1e6, summary.seconds, rate, summary.connections))
+            if !summary.skippedFailures.isEmpty {
+                errors.write("\(program): --force: \(summary.skippedFailures.count) statement(s) failed and were skipped:\n")
+                for failure in summary.skippedFailures { errors.write("  \(failure)\n") }
+            }
+            return summary.skippedFailures.isEmpty && summary.acceptedProblems.isEmpty ? .success : .serverError
+        } catch let error as InputError {
+            errors.write("\(program): \(error)\n")
+            return .inputRefused
+        } catch let error as DumpError {
+            errors.write("\(program): \(error)\n")
+            return .usage
+        } catch let error as VerificationError {
+            errors.write("\(program): \(error)\n")
+            return .verificationFailed
+        } catch let error as StatementFailure {
+            errors.write("\(program): \(error)\n")
+            return .serverError
+        } catch let error as MariaDBError {
+            errors.write("\(program): \(error)\n")
+            return .serverError
+        } catch {
+            errors.write("\(program): \(error)\n")
+            return .serverError
+        }
     }
 }

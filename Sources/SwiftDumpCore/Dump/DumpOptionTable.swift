@@ -1,41 +1,12 @@
 /// swiftdump's options: mysqldump's names, short forms and defaults, grouped for `--help`.
 enum DumpOptionTable {
-    static let connection = "Connection"
-    static let optionFiles = "Option files (given first)"
     static let selection = "What to dump"
     static let consistency = "Consistency and locking"
     static let output = "Output format"
     static let behaviour = "Behaviour"
     static let parallel = "Parallel dump, compression and layout (beyond mysqldump)"
 
-    static let definitions: [OptionDefinition] = [
-        // Option files: read before the rest; see OptionFiles.
-        OptionDefinition("no-defaults", group: optionFiles, help: "Read no option files."),
-        OptionDefinition("defaults-file", argument: .required(valueName: "FILE"), group: optionFiles, help: "Read options from FILE only."),
-        OptionDefinition("defaults-extra-file", argument: .required(valueName: "FILE"), group: optionFiles, help: "Read FILE after the global option files."),
-        OptionDefinition("defaults-group-suffix", argument: .required(valueName: "SUFFIX"), group: optionFiles, help: "Also read the groups with SUFFIX appended."),
-
-        OptionDefinition("host", short: "h", argument: .required(valueName: "name"), group: connection, help: "Connect to host."),
-        OptionDefinition("port", short: "P", argument: .required(valueName: "#"), group: connection, help: "Port number to use for connection.", default: "0 (3306)"),
-        OptionDefinition("socket", short: "S", argument: .required(valueName: "name"), group: connection, help: "The socket file to use for connection."),
-        OptionDefinition("protocol", argument: .required(valueName: "name"), group: connection, help: "The protocol to use for connection (tcp, socket)."),
-        OptionDefinition("user", short: "u", argument: .required(valueName: "name"), group: connection, help: "User for login if not current user."),
-        OptionDefinition("password", short: "p", argument: .optional(valueName: "name"), group: connection, help: "Password to use when connecting to server. If password is not given it's solicited on the tty."),
-        OptionDefinition("compress", short: "C", group: connection, help: "Use compression in server/client protocol.", default: "FALSE"),
-        OptionDefinition("default-character-set", argument: .required(valueName: "name"), group: connection, help: "Set the default character set.", default: "utf8mb4"),
-        OptionDefinition("max-allowed-packet", argument: .required(valueName: "#"), group: connection, help: "The maximum packet length to send to or receive from server.", default: "25165824"),
-        OptionDefinition("net-buffer-length", argument: .required(valueName: "#"), group: connection, help: "The buffer size for TCP/IP and socket communication; also the size at which extended INSERTs are split.", default: "1046528"),
-        OptionDefinition("connect-timeout", argument: .required(valueName: "#"), group: connection, help: "Seconds to wait for the connection.", default: "10"),
-        OptionDefinition("ssl", group: connection, help: "Enable TLS for the connection.", default: "FALSE"),
-        OptionDefinition("ssl-ca", argument: .required(valueName: "name"), group: connection, help: "CA file in PEM format (implies --ssl)."),
-        OptionDefinition("ssl-capath", argument: .required(valueName: "name"), group: connection, help: "CA directory (implies --ssl)."),
-        OptionDefinition("ssl-cert", argument: .required(valueName: "name"), group: connection, help: "X509 cert in PEM format (implies --ssl)."),
-        OptionDefinition("ssl-key", argument: .required(valueName: "name"), group: connection, help: "X509 key in PEM format (implies --ssl)."),
-        OptionDefinition("ssl-cipher", argument: .required(valueName: "name"), group: connection, help: "SSL cipher to use (implies --ssl)."),
-        OptionDefinition("ssl-crl", argument: .required(valueName: "name"), group: connection, help: "Certificate revocation list (implies --ssl)."),
-        OptionDefinition("ssl-crlpath", argument: .required(valueName: "name"), group: connection, help: "Certificate revocation list path (implies --ssl)."),
-        OptionDefinition("ssl-verify-server-cert", group: connection, help: "Verify server's \"Common Name\" in its cert against hostname used when connecting.", default: "FALSE"),
-
+    static let definitions: [OptionDefinition] = ClientOptionTable.definitions + [
         OptionDefinition("all-databases", short: "A", group: selection, help: "Dump all the databases."),
         OptionDefinition("databases", short: "B", group: selection, help: "Dump several databases: every name argument is a database, and CREATE DATABASE and USE are included."),
         OptionDefinition("tables", group: selection, help: "Overrides option --databases (-B)."),

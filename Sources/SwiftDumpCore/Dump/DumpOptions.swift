@@ -12,9 +12,12 @@ public struct DumpOptions: Sendable {
         case allDatabases
     }
 
-    public var connection = ConnectionOptions()
-    /// `-p` without a value: ask on the terminal.
-    public var promptForPassword = false
+    /// Host, user, password, TLS and protocol settings, shared with swiftrestore.
+    var client = ClientSettings()
+    public var connection: ConnectionOptions {
+        get { client.connection }
+        set { client.connection = newValue }
+    }
     public var scope: Scope = .allDatabases
     /// The first name argument, as the header's "Database:" line shows it.
     public var headerDatabase = ""
@@ -56,9 +59,8 @@ public struct DumpOptions: Sendable {
     public var dumpDate = true
     public var orderByPrimary = false
     public var noAutocommit = false
-    public var netBufferLength = 1_046_528
-    public var maxAllowedPacket: UInt = 25_165_824
-    public var characterSet = "utf8mb4"
+    public var netBufferLength: Int { client.netBufferLength }
+    public var characterSet: String { client.characterSet }
     public var resultFile: String?
 
     /// The order of tables: foreign-key safe (the default), or mariadb-dump's name order.
@@ -112,39 +114,8 @@ extension DumpOptions {
         for option in parsed.options {
             let on = option.value != .flag(false)
             let text: String? = if case .text(let value) = option.value { value } else { nil }
+            if try client.apply(option) { continue }
             switch option.name {
-            case "host": connection.host = text
-            case "port": connection.port = UInt32(try Self.number(text, option.name, maximum: 65535))
-            case "socket": connection.socket = text
-            case "protocol":
-                switch text?.lowercased() {
-                case "tcp": connection.transport = .tcp
-                case "socket": connection.transport = .socket
-                default: throw .usage("Unknown or unsupported protocol: \(text ?? "")")
-                }
-            case "user": connection.user = text
-            case "password":
-                if let text {
-                    connection.password = text
-                    promptForPassword = false
-                } else {
-                    promptForPassword = true
-                }
-            case "compress": connection.compress = on
-            case "default-character-set": characterSet = text ?? characterSet
-            case "max-allowed-packet": maxAllowedPacket = UInt(try Self.number(text, option.name, maximum: 1 << 30))
-            case "net-buffer-length": netBufferLength = try Self.number(text, option.name, maximum: 16 << 20)
-            case "connect-timeout": connection.connectTimeout = UInt32(try Self.number(text, option.name, maximum: 31_536_000))
-            case "ssl": connection.tls.enabled = on
-            case "ssl-ca": connection.tls.certificateAuthority = text
-            case "ssl-capath": connection.tls.certificateAuthorityPath = text
-            case "ssl-cert": connection.tls.certificate = text
-            case "ssl-key": connection.tls.key = text
-            case "ssl-cipher": connection.tls.cipher = text
-            case "ssl-crl": connection.tls.certificateRevocationList = text
-            case "ssl-crlpath": connection.tls.certificateRevocationListPath = text
-            case "ssl-verify-server-cert": connection.tls.verifyServerCertificate = on
-
             case "ignore-table":
                 guard let text, text.contains(".") else { throw .usage("Illegal use of option --ignore-table=<database>.<table>") }
                 ignoredTables.insert(text)
@@ -213,8 +184,7 @@ extension DumpOptions {
             case "force": force = on
             case "log-error": logError = text
             case "verbose": verbose = on
-            case "tables", "databases", "all-databases", "quick", "no-tablespaces", "help", "version",
-                 "no-defaults", "defaults-file", "defaults-extra-file", "defaults-group-suffix":
+            case "tables", "databases", "all-databases", "quick", "no-tablespaces", "help", "version":
                 break  // handled with the positional arguments, or before (option files), or always true
             default:
                 throw .usage("option '--\(option.name)' is not supported by swiftdump yet")

@@ -189,9 +189,8 @@ struct DumpText {
         text += "INTO \(name(table))"
         if withColumnList {
             text += " (" + columns.map(name).joined(separator: ", ") + extraColumns + ") VALUES "
-            if !options.extendedInsert { text += "(" }
         } else {
-            text += options.extendedInsert ? " VALUES\n" : " VALUES ("
+            text += options.extendedInsert ? " VALUES\n" : " VALUES "
         }
         return Array(text.utf8)
     }

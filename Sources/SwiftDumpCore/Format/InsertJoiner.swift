@@ -27,7 +27,7 @@ public struct InsertJoiner {
     /// copy, since the batch already holds `,\n` after each row.
     public mutating func join(_ batch: borrowing RowBatch, to output: some ByteSink) throws {
         let bytes = batch.bytes
-        let separator = batch.separatorLength
+        let separator = RowBatch.separatorLength
         var offset = 0
         if !extended {
             for length in batch.rowLengths {

@@ -28,9 +28,9 @@ enum ValueStyle: Sendable, Equatable {
     ]
 }
 
-/// Rows of one table as a reader formatted them: each row's SQL value list (`(1,'a')`, or
-/// `1,'a'` for one-row INSERTs), each followed by its separator (`,\n`, or `);\n` for one-row
-/// INSERTs), with the rows' lengths (separators excluded). Where the INSERT statements break is
+/// Rows of one table as a reader formatted them: each row's SQL value list (`(1,'a')`), each
+/// followed by its separator (`,\n`, or `;\n` for one-row INSERTs), with the rows' lengths
+/// (separators excluded). Where the INSERT statements break is
 /// decided only when batches are joined in order (``InsertJoiner``), so a table read in chunks
 /// by several connections comes out as if read in one piece; the separators already in place
 /// let the joiner write a whole statement's rows with one copy.
@@ -40,13 +40,12 @@ public struct RowBatch: Sendable {
     public var rowLengths: [Int32] = []
     /// The sum of every row's XXH64 (order-independent): see ``RowFormatter``.
     public var rowChecksum: UInt64 = 0
-    /// The bytes after each row: 2 (`,\n`) or 3 (`);\n`).
-    public let separatorLength: Int
+    /// The bytes after each row: `,\n` or `;\n`.
+    public static let separatorLength = 2
 
-    public init(capacity: Int, separatorLength: Int) {
+    public init(capacity: Int) {
         bytes = ByteBuffer(capacity: capacity)
         rowLengths.reserveCapacity(capacity / 64)
-        self.separatorLength = separatorLength
     }
 
     public var rowCount: Int { rowLengths.count }
@@ -79,11 +78,10 @@ final class BatchRecycler: @unchecked Sendable {
         lock.unlock()
     }
 
-    func take(separatorLength: Int) -> RowBatch? {
+    func take() -> RowBatch? {
         lock.lock()
         defer { lock.unlock() }
-        guard let index = spare.lastIndex(where: { $0.separatorLength == separatorLength }) else { return nil }
-        return spare.remove(at: index)
+        return spare.popLast()
     }
 }
 
@@ -102,8 +100,9 @@ public struct RowFormatter: RowHandler {
     private var batch: RowBatch
     public private(set) var rowCount: UInt64 = 0
 
-    /// `checksums`: also sum each row's XXH64 over its formatted bytes, the per-table row
-    /// checksum of the directory format's manifest (a restore recomputes it the same way).
+    /// `checksums`: also sum each row's XXH64 over its formatted bytes, `(...)` included: the
+    /// per-table row checksum of the directory format's manifest, which `swiftrestore
+    /// --verify` recomputes (from the dump's INSERTs, and from the restored table).
     /// `deliver` may keep the batch it is given; if it does not, the batch is reused.
     public init(extended: Bool, hexBlob: Bool, checksums: Bool = false, batchSize: Int = 1 << 20,
                 deliver: @escaping (RowBatch) throws -> Void) {
@@ -118,8 +117,7 @@ public struct RowFormatter: RowHandler {
         self.batchSize = batchSize
         self.deliver = deliver
         self.recycler = recycler
-        let separatorLength = extended ? 2 : 3
-        batch = recycler?.take(separatorLength: separatorLength) ?? RowBatch(capacity: batchSize + 64 * 1024, separatorLength: separatorLength)
+        batch = recycler?.take() ?? RowBatch(capacity: batchSize + 64 * 1024)
     }
 
     public mutating func start(columns: [Column]) {
@@ -138,20 +136,15 @@ public struct RowFormatter: RowHandler {
         var checksum: UInt64 = 0
         let length = styles.withUnsafeBufferPointer { styles in
             buffer.append(atMost: bound) { writer in
-                if extended { writer.put(UInt8(ascii: "(")) }
+                writer.put(UInt8(ascii: "("))
                 for column in 0..<columns {
                     if column > 0 { writer.put(UInt8(ascii: ",")) }
                     Self.put(values, column, style: styles[column], to: &writer)
                 }
-                if extended { writer.put(UInt8(ascii: ")")) }
+                writer.put(UInt8(ascii: ")"))
                 let length = writer.written
                 if checksums { checksum = XXHash64.hash(writer.bytes(from: 0)) }
-                if extended {
-                    writer.put(UInt8(ascii: ","), UInt8(ascii: "\n"))
-                } else {
-                    writer.put(UInt8(ascii: ")"))
-                    writer.put(UInt8(ascii: ";"), UInt8(ascii: "\n"))
-                }
+                writer.put(extended ? UInt8(ascii: ",") : UInt8(ascii: ";"), UInt8(ascii: "\n"))
                 return length
             }
         }
@@ -168,8 +161,7 @@ public struct RowFormatter: RowHandler {
         if isKnownUniquelyReferenced(&batch.bytes) {
             batch.removeAll()
         } else {
-            batch = recycler?.take(separatorLength: batch.separatorLength)
-                ?? RowBatch(capacity: batchSize + 64 * 1024, separatorLength: batch.separatorLength)
+            batch = recycler?.take() ?? RowBatch(capacity: batchSize + 64 * 1024)
         }
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The one progress line on standard error while a dump runs: tables done of all, rows, bytes
-/// of SQL, the rate, and an ETA from the server's size estimates. Rewritten in place twice a
-/// second; erased at the end.
+/// The one progress line on standard error while a dump or a restore runs, rewritten in place
+/// twice a second from what `render` says (given the seconds since the start); erased at the
+/// end.
 final class ProgressLine: @unchecked Sendable {
     // @unchecked Sendable: `running` is read and written holding `lock`.
     private let lock = NSLock()
@@ -10,13 +10,29 @@ final class ProgressLine: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts the line when `enabled` (a terminal, or --progress); nil otherwise.
-    static func start(_ progress: DumpProgress, enabled: Bool) -> ProgressLine? {
+    static func start(enabled: Bool, render: @escaping @Sendable (Double) -> String) -> ProgressLine? {
         guard enabled else { return nil }
         let line = ProgressLine()
-        let thread = Thread { line.loop(progress) }
+        let thread = Thread { line.loop(render) }
         thread.name = "swiftdump-progress"
         thread.start()
         return line
+    }
+
+    /// A dump's line: tables done of all, rows, bytes of SQL, the rate, and an ETA from the
+    /// server's size estimates.
+    static func dump(_ progress: DumpProgress, seconds: Double) -> String {
+        let now = progress.snapshot
+        let rate = Double(now.bytes) / max(seconds, 0.001)
+        return "swiftdump: tables \(now.tablesDone)/\(now.tablesTotal), \(now.rows) rows, \(now.bytes / 1_000_000) MB, \(Int(rate / 1_000_000)) MB/s"
+            + eta(done: now.bytes, total: now.estimatedBytes, rate: rate)
+    }
+
+    /// ", ETA m:ss" when there is something left and a rate to divide by.
+    static func eta(done: UInt64, total: UInt64, rate: Double) -> String {
+        guard total > done && rate > 0 else { return "" }
+        let remaining = Int(Double(total - done) / rate)
+        return String(format: ", ETA %d:%02d", remaining / 60, remaining % 60)
     }
 
     func stop() {
@@ -32,18 +48,11 @@ final class ProgressLine: @unchecked Sendable {
         return running
     }
 
-    private func loop(_ progress: DumpProgress) {
+    private func loop(_ render: (Double) -> String) {
         let start = Date()
         while isRunning {
             Thread.sleep(forTimeInterval: 0.5)
-            let now = progress.snapshot
-            let seconds = max(Date().timeIntervalSince(start), 0.001)
-            let rate = Double(now.bytes) / seconds
-            var line = "swiftdump: tables \(now.tablesDone)/\(now.tablesTotal), \(now.rows) rows, \(now.bytes / 1_000_000) MB, \(Int(rate / 1_000_000)) MB/s"
-            if now.estimatedBytes > now.bytes && rate > 0 {
-                let remaining = Int(Double(now.estimatedBytes - now.bytes) / rate)
-                line += String(format: ", ETA %d:%02d", remaining / 60, remaining % 60)
-            }
+            let line = render(Date().timeIntervalSince(start))
             FileHandle.standardError.write(("\r\u{1B}[K" + line).data(using: .utf8)!)
         }
         FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!)

@@ -1,0 +1,187 @@
+import Foundation
+import MariaDBClient
+
+/// A statement the server refused: where it is in the dump and what the server said.
+struct StatementFailure: Error, Sendable, CustomStringConvertible {
+    let source: String
+    /// Where the statement starts in its source's SQL; ``line`` is found from it on demand.
+    let offset: UInt64
+    var line: Int?
+    /// The statement's first 200 characters.
+    let preview: String
+    let error: MariaDBError
+
+    var description: String {
+        "\(source)\(line.map { ", line \($0)" } ?? ", byte \(offset)"): ERROR \(error.code) (\(error.sqlState)): \(error.message)\n    statement: \(preview)"
+    }
+}
+
+/// Counters the progress line and the summary read while workers update them, and the
+/// statement failures --force continued past.
+final class RestoreStats: @unchecked Sendable {
+    // @unchecked Sendable: every property is read and written holding `lock`.
+    private let lock = NSLock()
+    private var rows: UInt64 = 0
+    private var bytes: UInt64 = 0
+    private var statements: UInt64 = 0
+    private var skippedFailures: [StatementFailure] = []
+    private(set) var totalBytes: UInt64 = 0
+
+    func setTotal(bytes: UInt64) {
+        lock.lock()
+        totalBytes = bytes
+        lock.unlock()
+    }
+
+    func add(rows: UInt64, bytes: Int) {
+        lock.lock()
+        self.rows += rows
+        self.bytes += UInt64(bytes)
+        statements += 1
+        lock.unlock()
+    }
+
+    func skip(_ failure: StatementFailure) {
+        lock.lock()
+        skippedFailures.append(failure)
+        lock.unlock()
+    }
+
+    var snapshot: (rows: UInt64, bytes: UInt64, statements: UInt64, total: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (rows, bytes, statements, totalBytes)
+    }
+
+    var failures: [StatementFailure] {
+        lock.lock()
+        defer { lock.unlock() }
+        return skippedFailures
+    }
+}
+
+/// One loading connection's state, on its own thread: the database it is in and the rows it
+/// has not committed yet.
+final class WorkerSession {
+    let index: Int
+    let connection: Connection
+    private(set) var database: String?
+    /// Bytes of rows since the last commit; nil when nothing is uncommitted.
+    private(set) var uncommittedBytes: Int?
+
+    init(index: Int, connection: Connection) {
+        self.index = index
+        self.connection = connection
+    }
+
+    func use(_ database: String?) throws {
+        guard let database, database != self.database else { return }
+        try connection.selectDatabase(database)
+        self.database = database
+    }
+
+    /// The database the session is in, as a statement like `USE` left it.
+    func noteDatabase(_ database: String?) {
+        self.database = database
+    }
+
+    func wrote(_ bytes: Int) {
+        uncommittedBytes = (uncommittedBytes ?? 0) + bytes
+    }
+
+    /// Commits the rows written since the last commit, if any.
+    func commit() throws {
+        guard uncommittedBytes != nil else { return }
+        try commitNow()
+    }
+
+    /// Commits whatever the session did (a journal entry after DDL, say).
+    func commitNow() throws {
+        try connection.execute("COMMIT")
+        uncommittedBytes = nil
+    }
+}
+
+/// The loading connections, a thread each, taking work from a ``RestoreScheduler`` until it
+/// says stop. What an item means is up to `perform`, run on the worker's own thread.
+final class RestoreWorkers {
+    private let group = DispatchGroup()
+    private let connections: [DedicatedConnection]
+    private let errors = ErrorList()
+
+    /// Opens `count` connections and runs `setup` on each (the session every statement of
+    /// the dump expects), before any work starts.
+    init(count: Int, options: ConnectionOptions, setup: [String]) throws {
+        var opened: [DedicatedConnection] = []
+        for index in 0..<count {
+            let connection = try DedicatedConnection.openAndWait(options, name: "swiftrestore-\(index)")
+            try connection.runAndWait { connection in for statement in setup { try connection.execute(statement) } }
+            opened.append(connection)
+        }
+        connections = opened
+    }
+
+    var count: Int { connections.count }
+
+    /// Starts every worker's loop. `perform` runs an item and returns whether it left rows
+    /// uncommitted; a throw stops the whole restore.
+    func start(_ scheduler: RestoreScheduler, perform: @escaping @Sendable (RestoreItem, WorkerSession) throws -> Bool) {
+        let errors = self.errors
+        for (index, worker) in connections.enumerated() {
+            group.enter()
+            worker.submit { [group] connection in
+                defer { group.leave() }
+                guard let connection else { return }
+                let session = WorkerSession(index: index, connection: connection)
+                do {
+                    loop: while true {
+                        switch scheduler.next(worker: index) {
+                        case .stop:
+                            break loop
+                        case .commit:
+                            try session.commit()
+                            scheduler.committed(worker: index)
+                        case .run(let item):
+                            if item.kind != .data {
+                                try session.commit()
+                                scheduler.committed(worker: index)
+                            }
+                            let leftOpen = try perform(item, session)
+                            scheduler.complete(item, worker: index, leftOpen: leftOpen)
+                        }
+                    }
+                    if scheduler.failed == nil { try session.commit() }
+                } catch {
+                    errors.fail(error)
+                    scheduler.fail(error)
+                }
+            }
+        }
+    }
+
+    /// Waits for every worker; throws the first error that stopped one.
+    func wait() throws {
+        group.wait()
+        if let failure = errors.failure { throw failure }
+    }
+
+    /// Runs `body` on each connection's thread at once and waits (the verification).
+    func forEach(_ body: @escaping @Sendable (Int, Connection) throws -> Void) throws {
+        let errors = ErrorList()
+        let all = DispatchGroup()
+        for (index, worker) in connections.enumerated() {
+            all.enter()
+            worker.submit { connection in
+                defer { all.leave() }
+                guard let connection else { return }
+                do { try body(index, connection) } catch { errors.fail(error) }
+            }
+        }
+        all.wait()
+        if let failure = errors.failure { throw failure }
+    }
+
+    func close() {
+        for connection in connections { connection.closeAndWait() }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import MariaDBClient
+
+/// `--verify`: reads every restored table back and recomputes its row checksum the way
+/// swiftdump computes it while dumping (``RowFormatter``: the sum of each row's XXH64 over its
+/// `(...)` value list), then compares it with what the dump holds. The same columns are
+/// selected as the dump's INSERTs name, with the dump's session settings (time zone, character
+/// set), so equal data gives equal text.
+enum RowVerifier {
+    struct Mismatch: Sendable, CustomStringConvertible {
+        let table: TableKey
+        let expectedRows: UInt64
+        let actualRows: UInt64
+        let checksumsDiffer: Bool
+        var error: String?
+
+        var description: String {
+            if let error { return "\(table): could not be read back: \(error)" }
+            return "\(table): the dump has \(expectedRows) rows, the server \(actualRows)"
+                + (checksumsDiffer ? "; the row checksums differ" : "")
+        }
+    }
+
+    /// Checks every table on the workers' connections, several at once. Returns the tables
+    /// that differ (empty: all equal).
+    static func verify(_ expectations: [(TableKey, RowExpectations.Table)], on workers: RestoreWorkers) throws -> [Mismatch] {
+        let queue = ListQueue(expectations)
+        let results = ResultList<Mismatch>()
+        try workers.forEach { _, connection in
+            while let (table, expected) = queue.next() {
+                var rows: UInt64 = 0
+                var checksum: UInt64 = 0
+                let columns = expected.columnList.map { String($0.dropFirst().dropLast()) } ?? "*"
+                do {
+                    var formatter = RowFormatter(extended: true, hexBlob: expected.hexBlob, checksums: true, deliver: { batch in
+                        rows += UInt64(batch.rowCount)
+                        checksum &+= batch.rowChecksum
+                    })
+                    try connection.stream("SELECT /*!40001 SQL_NO_CACHE */ \(columns) FROM \(table)", into: &formatter)
+                    try formatter.flush()
+                } catch let error as MariaDBError {
+                    results.append(Mismatch(table: table, expectedRows: expected.rows, actualRows: 0, checksumsDiffer: true, error: "\(error)"))
+                    continue
+                }
+                if rows != expected.rows || checksum != expected.checksum {
+                    results.append(Mismatch(table: table, expectedRows: expected.rows, actualRows: rows, checksumsDiffer: checksum != expected.checksum))
+                }
+            }
+        }
+        return results.all.sorted { ($0.table.database, $0.table.name) < ($1.table.database, $1.table.name) }
+    }
+}
+
+/// Items handed out one at a time to several threads.
+final class ListQueue<Element: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: `index` is read and written holding `lock`.
+    private let lock = NSLock()
+    private let items: [Element]
+    private var index = 0
+
+    init(_ items: [Element]) {
+        self.items = items
+    }
+
+    func next() -> Element? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard index < items.count else { return nil }
+        index += 1
+        return items[index - 1]
+    }
+}
+
+/// Results gathered from several threads.
+final class ResultList<Element: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: `items` is read and written holding `lock`.
+    private let lock = NSLock()
+    private var items: [Element] = []
+
+    func append(_ item: Element) {
+        lock.lock()
+        items.append(item)
+        lock.unlock()
+    }
+
+    var all: [Element] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
+}
