@@ -74,6 +74,10 @@ let package = Package(
             dependencies: ["MariaDBClient", "TestSupport", "swiftdump"]
         ),
         .testTarget(
+            name: "RestoreTests",
+            dependencies: ["MariaDBClient", "TestSupport", "swiftdump", "swiftrestore"]
+        ),
+        .testTarget(
             name: "CommandLineTests",
             dependencies: ["TestSupport", "swiftdump", "swiftrestore"]
         ),

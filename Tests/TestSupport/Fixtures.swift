@@ -92,6 +92,11 @@ public enum StockTools {
         try ProcessRunner.run(mariadbDump, try connectionArguments(socket: socket) + arguments)
     }
 
+    /// Runs the built swiftrestore with `arguments` against the test server (or `socket`'s).
+    public static func swiftrestore(_ arguments: [String], input: [UInt8] = [], socket: String? = nil) throws -> ProcessRunner.Outcome {
+        try ProcessRunner.run(RepositoryPaths.product("swiftrestore"), try connectionArguments(socket: socket) + arguments, input: input)
+    }
+
     /// Runs the built swiftdump with `arguments` against the test server.
     public static func swiftdump(_ arguments: [String], socket: String? = nil, environment: [String: String]? = nil) throws -> ProcessRunner.Outcome {
         try ProcessRunner.run(RepositoryPaths.product("swiftdump"), try connectionArguments(socket: socket) + arguments, environment: environment)

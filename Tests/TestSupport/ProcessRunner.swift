@@ -52,11 +52,36 @@ public enum ProcessRunner {
             throw TestServerError("cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
 
+        // The pipes are drained on a thread of their own: the caller is usually a test on
+        // Swift's two-thread cooperative pool, and while both pool threads wait for the server
+        // (behind a lock this child holds), nobody else would read the child's output, so the
+        // child, blocked writing it, would never release that lock.
+        let descriptors = UncheckedDescriptors(stdin: stdinPipe[1], stdout: stdoutPipe[0], stderr: stderrPipe[0])
+        let drained = DispatchSemaphore(value: 0)
+        let collected = CollectedOutput()
+        let thread = Thread {
+            let (output, errors) = drain(descriptors, input: input)
+            collected.output = output
+            collected.errors = errors
+            drained.signal()
+        }
+        thread.start()
+        drained.wait()
+        let output = collected.output
+        let errors = collected.errors
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Outcome(status: exitCode, standardOutput: output, standardError: errors)
+    }
+
+    /// Writes `input` to the child and reads its output until both pipes close.
+    private static func drain(_ descriptors: UncheckedDescriptors, input: [UInt8]) -> (output: [UInt8], errors: [UInt8]) {
         var output: [UInt8] = [], errors: [UInt8] = []
         var inputOffset = 0
-        var inputDescriptor: Int32 = stdinPipe[1]
+        var inputDescriptor: Int32 = descriptors.stdin
         if input.isEmpty { close(inputDescriptor); inputDescriptor = -1 }
-        var open: [Int32] = [stdoutPipe[0], stderrPipe[0]]
+        var open: [Int32] = [descriptors.stdout, descriptors.stderr]
         var buffer = [UInt8](repeating: 0, count: 65536)
         // A writer that stopped reading must not kill us with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
@@ -69,23 +94,34 @@ public enum ProcessRunner {
             }
             for entry in watched where entry.revents != 0 {
                 if entry.fd == inputDescriptor {
-                    let written = input[inputOffset...].withUnsafeBytes { write(entry.fd, $0.baseAddress, $0.count) }
+                    let written = input[inputOffset...].withUnsafeBytes { write(entry.fd, $0.baseAddress, min($0.count, 65536)) }
                     if written > 0 { inputOffset += written }
                     if written <= 0 || inputOffset == input.count { close(entry.fd); inputDescriptor = -1 }
                     continue
                 }
                 let count = read(entry.fd, &buffer, buffer.count)
                 if count > 0 {
-                    if entry.fd == stdoutPipe[0] { output += buffer[0..<count] } else { errors += buffer[0..<count] }
+                    if entry.fd == descriptors.stdout { output += buffer[0..<count] } else { errors += buffer[0..<count] }
                 } else if count == 0 || errno != EINTR {
                     close(entry.fd)
                     open.removeAll { $0 == entry.fd }
                 }
             }
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: exitCode, standardOutput: output, standardError: errors)
+        return (output, errors)
     }
+}
+
+/// The child's pipe ends, handed to the thread that drains them.
+private struct UncheckedDescriptors: Sendable {
+    let stdin: Int32
+    let stdout: Int32
+    let stderr: Int32
+}
+
+/// What the draining thread read; read by the caller after the semaphore.
+private final class CollectedOutput: @unchecked Sendable {
+    // @unchecked Sendable: written by the draining thread before it signals, read after.
+    var output: [UInt8] = []
+    var errors: [UInt8] = []
 }

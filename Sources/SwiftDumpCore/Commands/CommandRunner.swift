@@ -8,6 +8,13 @@ public protocol Command {
     static var optionFileGroups: [String] { get }
     /// Does the command's work once the command line is parsed; returns the exit code.
     static func execute(_ arguments: ParsedArguments, errors: inout some TextOutputStream) -> ExitCode
+    /// True: command-line mistakes exit with my_getopt's codes (2 unknown option, ...), as
+    /// mysqldump's do. False: they exit 1, so that 2 means a server error only.
+    static var usesGetoptExitCodes: Bool { get }
+}
+
+extension Command {
+    public static var usesGetoptExitCodes: Bool { true }
 }
 
 extension Command {
@@ -29,7 +36,7 @@ extension Command {
         } catch {
             errors.write("\(error.description)\n")
             errors.write("Run '\(program) --help' for the options.\n")
-            return error.exitCode
+            return usesGetoptExitCodes ? error.exitCode : ExitCode.usage.rawValue
         }
         for warning in parsed.warnings { errors.write(warning + "\n") }
         // Like mysqldump: --help and --version act as soon as they are seen, whatever follows.

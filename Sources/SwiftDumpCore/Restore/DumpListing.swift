@@ -64,21 +64,21 @@ enum DumpListing {
         let hexBlob = manifest.options.contains("--hex-blob")
         for table in manifest.tables {
             let key = TableKey(database: map.map(table.database), name: table.table)
-            var expected = InsertValues.empty
+            var expected = RowExpectations.Table(rows: table.rows, checksum: table.rowChecksum, hexBlob: hexBlob)
             if let first = dump.files.first(where: { $0.kind == .data && $0.database == table.database && $0.table == table.table }) {
                 let splitter = StatementSplitter(reader: try DumpSource(path: first.path).makeReader())
                 while let statement = try splitter.next() {
                     if case .table(_, .insert(let afterName)) = StatementClassifier.classify(statement.bytes),
                        let values = InsertValues(statement.bytes, afterName: afterName, hashing: false) {
-                        expected.columnList = values.columnList
+                        expected.columns = values.columnNames?.map(SQLQuoting.identifier)
+                        // swiftdump names the period columns only with --dump-history.
+                        expected.history = values.columnNames?.contains { $0 == "row_start" || $0 == "row_end" } == true
+                            || manifest.options.contains("--dump-history") || manifest.options.contains("-H")
                         break
                     }
                 }
             }
-            expected.rows = table.rows
-            expected.checksum = table.rowChecksum
-            expected.sawHex = hexBlob
-            expectations.add(key, expected)
+            expectations.set(key, expected)
         }
     }
 

@@ -3,8 +3,8 @@
 /// the row checksum (the same XXH64 sum a directory dump's manifest records, and that
 /// `--verify` recomputes from the server).
 struct InsertValues {
-    /// The column list as written, `(`a`,`b`)`, or nil for all columns.
-    var columnList: String?
+    /// The columns the INSERT names, or nil for all columns.
+    var columnNames: [String]?
     /// A value written as 0x...: the dump used --hex-blob.
     var sawHex = false
     var rows: UInt64 = 0
@@ -15,33 +15,47 @@ struct InsertValues {
 
     private init() {}
 
-    /// Scans `statement` from `afterName` (where the table name ends). `backslashEscapes`:
-    /// the session's sql_mode lacks NO_BACKSLASH_ESCAPES (always so for mysqldump's data).
-    init?(_ statement: [UInt8], afterName: Int, hashing: Bool) {
+    /// Scans `statement` from `afterName` (where the table name ends); nil if it is not an
+    /// INSERT ... VALUES. `keeping` is given the column names (nil: none named) and returns
+    /// which values count for the checksum (nil: all): a row's hash is then that of `(` and
+    /// the kept values, comma-separated, and `)`, as the restored table formats them.
+    init?(_ statement: [UInt8], afterName: Int, hashing: Bool, keeping: ([String]?) -> [Bool]? = { _ in nil }) {
         let count = statement.count
+        var names: [String]?
         let found: Int? = statement.withUnsafeBytes { bytes -> Int? in
-            // The column list, if any, then the VALUES keyword.
             var index = afterName
             while index < count && bytes[index] <= 0x20 { index += 1 }
             if index < count && bytes[index] == UInt8(ascii: "(") {
-                let open = index
-                var depth = 0
-                var quote: UInt8 = 0
+                // The column list: `a`, `b`, or bare names (swiftdump's row_start, row_end).
+                var list: [String] = []
+                var current: [UInt8] = []
+                var quoted = false
+                index += 1
                 while index < count {
                     let byte = bytes[index]
-                    if quote != 0 {
-                        if byte == quote { quote = 0 }
+                    if quoted {
+                        if byte == UInt8(ascii: "`") {
+                            if index + 1 < count && bytes[index + 1] == UInt8(ascii: "`") {
+                                current.append(byte)
+                                index += 1
+                            } else {
+                                quoted = false
+                            }
+                        } else {
+                            current.append(byte)
+                        }
                     } else if byte == UInt8(ascii: "`") {
-                        quote = byte
-                    } else if byte == UInt8(ascii: "(") {
-                        depth += 1
-                    } else if byte == UInt8(ascii: ")") {
-                        depth -= 1
-                        if depth == 0 { break }
+                        quoted = true
+                    } else if byte == UInt8(ascii: ",") || byte == UInt8(ascii: ")") {
+                        list.append(String(decoding: current, as: UTF8.self))
+                        current = []
+                        if byte == UInt8(ascii: ")") { break }
+                    } else if byte > 0x20 {
+                        current.append(byte)
                     }
                     index += 1
                 }
-                columnList = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[open..<min(index + 1, count)]), as: UTF8.self)
+                names = list
                 index += 1
             }
             while index < count && bytes[index] <= 0x20 { index += 1 }
@@ -53,16 +67,20 @@ struct InsertValues {
             return index
         }
         guard let valuesStart = found else { return nil }
-        scanRows(statement, from: valuesStart, hashing: hashing)
+        columnNames = names
+        scanRows(statement, from: valuesStart, hashing: hashing, keep: hashing ? keeping(names) : nil)
     }
 
-    private mutating func scanRows(_ statement: [UInt8], from start: Int, hashing: Bool) {
+    private mutating func scanRows(_ statement: [UInt8], from start: Int, hashing: Bool, keep: [Bool]?) {
+        var scratch: [UInt8] = []
         statement.withUnsafeBytes { bytes in
             let count = bytes.count
             var index = start
             var rowStart = -1
             var depth = 0
             var valueStart = false
+            // Where each value of the current row starts (--verify of generated columns).
+            var valueStarts: [Int] = []
             let ones: UInt64 = 0x0101_0101_0101_0101
             let highs: UInt64 = 0x8080_8080_8080_8080
             while index < count {
@@ -95,7 +113,11 @@ struct InsertValues {
                 }
                 switch byte {
                 case UInt8(ascii: "("):
-                    if depth == 0 { rowStart = index }
+                    if depth == 0 {
+                        rowStart = index
+                        valueStarts.removeAll(keepingCapacity: true)
+                        valueStarts.append(index + 1)
+                    }
                     depth += 1
                     valueStart = true
                 case UInt8(ascii: ")"):
@@ -103,12 +125,28 @@ struct InsertValues {
                     if depth == 0 && rowStart >= 0 {
                         rows += 1
                         if hashing {
-                            checksum &+= XXHash64.hash(UnsafeRawBufferPointer(rebasing: bytes[rowStart...index]))
+                            if let keep {
+                                // The kept values only, as the restored table gives them back.
+                                valueStarts.append(index + 1)
+                                scratch.removeAll(keepingCapacity: true)
+                                scratch.append(UInt8(ascii: "("))
+                                var first = true
+                                for position in 0..<(valueStarts.count - 1) where position >= keep.count || keep[position] {
+                                    if !first { scratch.append(UInt8(ascii: ",")) }
+                                    first = false
+                                    scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[valueStarts[position]..<(valueStarts[position + 1] - 1)]))
+                                }
+                                scratch.append(UInt8(ascii: ")"))
+                                checksum &+= scratch.withUnsafeBytes { XXHash64.hash($0) }
+                            } else {
+                                checksum &+= XXHash64.hash(UnsafeRawBufferPointer(rebasing: bytes[rowStart...index]))
+                            }
                         }
                         rowStart = -1
                     }
                     valueStart = false
                 case UInt8(ascii: ","):
+                    if depth == 1 { valueStarts.append(index + 1) }
                     valueStart = depth > 0
                 case UInt8(ascii: "0"):
                     if valueStart && index + 1 < count && bytes[index + 1] | 0x20 == UInt8(ascii: "x") { sawHex = true }

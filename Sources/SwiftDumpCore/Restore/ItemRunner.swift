@@ -51,28 +51,69 @@ final class ItemRunner: @unchecked Sendable {
     }
 
     /// Runs one statement; under --force a server error is listed and skipped (a lost
-    /// connection never is: nothing more can run on it).
-    func run(_ statement: Statement, source: String, on session: WorkerSession, rows: Bool, tolerating tolerated: Set<UInt32> = []) throws {
-        do {
-            try session.use(statement.database)
-            let affected = try statement.bytes.withUnsafeBytes { try session.connection.execute(bytes: $0) }
-            stats.add(rows: rows ? affected : 0, bytes: statement.bytes.count)
-            if rows { session.wrote(statement.bytes.count) }
-        } catch let error as MariaDBError {
-            if tolerated.contains(error.code) { return }
-            let failure = StatementFailure(source: source, offset: statement.offset, line: nil,
-                                           preview: String(decoding: statement.bytes.prefix(200), as: UTF8.self), error: error)
-            let connectionLost = error.code == MariaDBError.serverLost || error.code == MariaDBError.serverGone
-            guard options.force && !connectionLost else { throw failure }
-            stats.skip(failure)
+    /// connection never is: nothing more can run on it). Rows statements that meet a deadlock
+    /// or a lock wait timeout run again, with the rest of their rolled-back transaction.
+    /// `wholeTransaction`: the caller runs the transaction again itself (a directory dump's
+    /// file, whose journal entry commits with it).
+    func run(_ statement: Statement, source: String, on session: WorkerSession, rows: Bool, tolerating tolerated: Set<UInt32> = [],
+             wholeTransaction: Bool = false) throws {
+        var batch = [(statement, source)]
+        var attempt = 0
+        var next = 0
+        while next < batch.count {
+            let (current, currentSource) = batch[next]
+            do {
+                try session.use(current.database)
+                let affected = try current.bytes.withUnsafeBytes { try session.connection.execute(bytes: $0) }
+                stats.add(rows: rows ? affected : 0, bytes: current.bytes.count)
+                if rows { session.wrote(current, source: currentSource, rows: affected) }
+                next += 1
+            } catch let error as MariaDBError {
+                if rows && !wholeTransaction && Self.isTransient(error) && attempt < Self.attempts {
+                    attempt += 1
+                    let undone = try session.rollBack()
+                    stats.undo(rows: undone.reduce(0) { $0 + $1.rows }, bytes: undone.reduce(0) { $0 + $1.statement.bytes.count }, statements: undone.count)
+                    batch = undone.map { ($0.statement, $0.source) } + batch[next...]
+                    next = 0
+                    usleep(UInt32(attempt) * 50_000)
+                    continue
+                }
+                if tolerated.contains(error.code) { return }
+                let failure = StatementFailure(source: currentSource, offset: current.offset, line: nil,
+                                               preview: String(decoding: current.bytes.prefix(200), as: UTF8.self), error: error)
+                let connectionLost = error.code == MariaDBError.serverLost || error.code == MariaDBError.serverGone
+                guard options.force && !connectionLost && !(wholeTransaction && Self.isTransient(error)) else { throw failure }
+                stats.skip(failure)
+                next += 1
+            }
         }
     }
+
+    /// Deadlock (1213) and lock wait timeout (1205): another connection's transaction was in
+    /// the way; running the transaction again succeeds.
+    static func isTransient(_ error: MariaDBError) -> Bool { error.code == 1213 || error.code == 1205 }
+    static let attempts = 8
 
     // MARK: Directory dumps
 
     /// Loads one file of a directory dump. A data file's rows and its journal entry commit
     /// together; the objects file is journaled statement by statement.
     private func load(_ file: DirectoryDump.File, item: RestoreItem, on session: WorkerSession) throws {
+        var attempt = 0
+        while true {
+            do {
+                return try loadOnce(file, on: session)
+            } catch let failure as StatementFailure where file.kind == .data && Self.isTransient(failure.error) && attempt < Self.attempts {
+                // The file's transaction was rolled back: load it again from its start.
+                attempt += 1
+                let undone = try session.rollBack()
+                stats.undo(rows: undone.reduce(0) { $0 + $1.rows }, bytes: undone.reduce(0) { $0 + $1.statement.bytes.count }, statements: undone.count)
+                usleep(UInt32(attempt) * 50_000)
+            }
+        }
+    }
+
+    private func loadOnce(_ file: DirectoryDump.File, on session: WorkerSession) throws {
         let source = try DumpSource(path: file.path)
         let splitter = StatementSplitter(reader: try source.makeReader())
         var current = file.database.map(map.map)
@@ -108,7 +149,7 @@ final class ItemRunner: @unchecked Sendable {
                 if let journal { try journal.record(part, on: session.connection) }
                 try session.commitNow()
             } else {
-                try run(statement, source: file.relativePath, on: session, rows: file.kind == .data)
+                try run(statement, source: file.relativePath, on: session, rows: file.kind == .data, wholeTransaction: true)
             }
         }
         if let tail = splitter.unterminatedTail {

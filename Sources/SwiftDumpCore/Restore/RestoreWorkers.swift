@@ -41,6 +41,15 @@ final class RestoreStats: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Statements rolled back, to be run again.
+    func undo(rows: UInt64, bytes: Int, statements count: Int) {
+        lock.lock()
+        self.rows -= rows
+        self.bytes -= UInt64(bytes)
+        statements -= UInt64(count)
+        lock.unlock()
+    }
+
     func skip(_ failure: StatementFailure) {
         lock.lock()
         skippedFailures.append(failure)
@@ -85,8 +94,13 @@ final class WorkerSession {
         self.database = database
     }
 
-    func wrote(_ bytes: Int) {
-        uncommittedBytes = (uncommittedBytes ?? 0) + bytes
+    /// Rows statements run since the last commit, kept to run again if the server rolls the
+    /// transaction back (a deadlock between two connections loading one table).
+    private(set) var uncommitted: [(statement: Statement, source: String, rows: UInt64)] = []
+
+    func wrote(_ statement: Statement, source: String, rows: UInt64) {
+        uncommittedBytes = (uncommittedBytes ?? 0) + statement.bytes.count
+        uncommitted.append((statement, source, rows))
     }
 
     /// Commits the rows written since the last commit, if any.
@@ -99,6 +113,16 @@ final class WorkerSession {
     func commitNow() throws {
         try connection.execute("COMMIT")
         uncommittedBytes = nil
+        uncommitted = []
+    }
+
+    /// Rolls the transaction back; returns the rows statements it undid, to run again.
+    func rollBack() throws -> [(statement: Statement, source: String, rows: UInt64)] {
+        try connection.execute("ROLLBACK")
+        let undone = uncommitted
+        uncommittedBytes = nil
+        uncommitted = []
+        return undone
     }
 }
 

@@ -97,7 +97,7 @@ final class Restorer {
         switch input {
         case .stream(let source, let scan):
             stats.setTotal(bytes: scan.sqlBytes)
-            summary.tables = scan.tables.filter(\.created).count
+            summary.tables = scan.tables.filter { $0.created && !$0.isSequence }.count
         case .directory(let dump):
             stats.setTotal(bytes: dump.files.reduce(0) { $0 + $1.sqlBytes })
             summary.tables = dump.files.filter { $0.kind == .schema }.count
@@ -143,7 +143,11 @@ final class Restorer {
         summary.rows = now.rows
         summary.bytes = now.bytes
         summary.seconds = Date().timeIntervalSince(started)
-        summary.skippedFailures = stats.failures
+        summary.skippedFailures = stats.failures.enumerated().map { index, failure in
+            var located = failure
+            if index < 100 { located.line = try? LineLocator.line(of: failure, input: input) }
+            return located
+        }
         return summary
     }
 
@@ -219,8 +223,18 @@ final class Restorer {
                 try control.execute("DROP DATABASE IF EXISTS \(SQLQuoting.identifier(database))")
             }
         }
-        if map.source == nil, let target = map.target {
-            try control.execute("CREATE DATABASE IF NOT EXISTS \(SQLQuoting.identifier(target))")
+        // A dump of one database made without --databases creates none: load into the target,
+        // made if missing (as `mysql NAME < dump.sql` would need it made by hand).
+        var uncreated: [String] = []
+        switch input {
+        case .stream(_, let scan):
+            if map.source == nil, let target = map.target, scan.tableWithoutDatabase { uncreated = [target] }
+        case .directory(let dump):
+            let created = Set(dump.files.filter { $0.kind == .database }.compactMap(\.database))
+            uncreated = dump.databases.filter { !created.contains($0) }.map(map.map)
+        }
+        for database in uncreated {
+            try control.execute("CREATE DATABASE IF NOT EXISTS \(SQLQuoting.identifier(database))")
         }
         guard options.existingTables != .keep && !tables.isEmpty else { return }
         let wanted = Set(tables)
@@ -277,6 +291,8 @@ final class Restorer {
             }
         }
         setup.append("SET SESSION FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, autocommit = 0")
+        // Connections loading one table side by side: no gap locks between their inserts.
+        setup.append("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
         // A slow statement (a large ALTER) must not cut the connection.
         setup.append("SET SESSION net_read_timeout = 86400, net_write_timeout = 86400")
         if options.skipBinlog { setup.append("SET SESSION sql_log_bin = 0") }

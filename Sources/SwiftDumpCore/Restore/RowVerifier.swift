@@ -30,13 +30,14 @@ enum RowVerifier {
             while let (table, expected) = queue.next() {
                 var rows: UInt64 = 0
                 var checksum: UInt64 = 0
-                let columns = expected.columnList.map { String($0.dropFirst().dropLast()) } ?? "*"
+                let columns = expected.columns?.joined(separator: ", ") ?? "*"
+                let history = expected.history ? " FOR SYSTEM_TIME ALL" : ""
                 do {
                     var formatter = RowFormatter(extended: true, hexBlob: expected.hexBlob, checksums: true, deliver: { batch in
                         rows += UInt64(batch.rowCount)
                         checksum &+= batch.rowChecksum
                     })
-                    try connection.stream("SELECT /*!40001 SQL_NO_CACHE */ \(columns) FROM \(table)", into: &formatter)
+                    try connection.stream("SELECT /*!40001 SQL_NO_CACHE */ \(columns) FROM \(table)\(history)", into: &formatter)
                     try formatter.flush()
                 } catch let error as MariaDBError {
                     results.append(Mismatch(table: table, expectedRows: expected.rows, actualRows: 0, checksumsDiffer: true, error: "\(error)"))

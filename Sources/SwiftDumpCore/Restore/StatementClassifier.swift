@@ -101,7 +101,7 @@ struct SQLTokens {
             } else if byte == UInt8(ascii: "@") {
                 var stop = index + 1
                 if stop < count && bytes[stop] == UInt8(ascii: "@") { stop += 1 }
-                if stop < count && (bytes[stop] == UInt8(ascii: "`") || bytes[stop] == UInt8(ascii: "'")) {
+                if stop < count && (bytes[stop] == UInt8(ascii: "`") || bytes[stop] == UInt8(ascii: "'") || bytes[stop] == UInt8(ascii: "\"")) {
                     let quote = bytes[stop]
                     stop += 1
                     while stop < count && bytes[stop] != quote { stop += 1 }

@@ -72,7 +72,9 @@ final class StatementSplitter {
     /// fewer remain. Moves the current statement to the buffer's front (keeping `cursor`'s
     /// distance from `keep`), growing the buffer when one statement fills it.
     @discardableResult
-    private func ensure(_ count: Int, keeping keep: Int? = nil) throws -> Bool {
+    private func ensure(_ count: Int, keeping keepFrom: Int? = nil) throws -> Bool {
+        var keep = keepFrom
+        statementShift = 0
         while end - cursor < count {
             if endOfInput { return false }
             let from = min(keep ?? cursor, cursor)
@@ -81,9 +83,8 @@ final class StatementSplitter {
                 end -= from
                 cursor -= from
                 baseOffset += UInt64(from)
-                statementShift = from
-            } else {
-                statementShift = 0
+                statementShift += from
+                keep = keep.map { $0 - from }
             }
             if end == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
             let read = try buffer.withUnsafeMutableBytes { try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[end...])) }
@@ -171,8 +172,8 @@ final class StatementSplitter {
         guard buffer[cursor] | 0x20 == UInt8(ascii: "d"), try ensure(length + 1) else { return false }
         for index in 0..<length where buffer[cursor + index] & ~0x20 != Self.delimiterCommand[index] { return false }
         guard buffer[cursor + length] == 0x20 || buffer[cursor + length] == 0x09 else { return false }
-        let lineStart = cursor
-        try skipLine()
+        var lineStart = cursor
+        try skipLineKeeping(&lineStart)
         let line = buffer[(lineStart + length)..<cursor].split(whereSeparator: { Self.isSpace($0) })
         if let word = line.first, !word.isEmpty { delimiter = Array(word) }
         return true

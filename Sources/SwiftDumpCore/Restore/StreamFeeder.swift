@@ -11,13 +11,12 @@ struct TableStatementRules: Sendable {
     func apply(_ statement: Statement, key: TableKey, action: TableAction) -> (statement: Statement?, deferredIndexes: Statement?) {
         switch action {
         case .insert(let afterName):
-            if let expectations, let values = InsertValues(statement.bytes, afterName: afterName, hashing: true) {
-                expectations.add(key, values)
-            }
+            expectations?.add(key, insert: statement.bytes, afterName: afterName)
             return (statement, nil)
         case .create:
-            let isSequence = SQLTokens(statement.bytes, limit: 6).tokens.indices.contains { SQLTokens(statement.bytes, limit: 6).isKeyword($0, "SEQUENCE") }
-            if !isSequence { expectations?.expect(key) }
+            let head = SQLTokens(statement.bytes, limit: 6)
+            let isSequence = head.tokens.indices.contains { head.isKeyword($0, "SEQUENCE") }
+            if !isSequence { expectations?.expect(key, createTable: statement.bytes) }
             var statement = statement
             if existingTables == .keep { statement = ExistingTablePolicy.keepingExisting(statement) }
             guard deferIndexes && !isSequence else { return (statement, nil) }

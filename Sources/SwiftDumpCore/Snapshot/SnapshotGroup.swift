@@ -44,6 +44,9 @@ final class SnapshotGroup {
         case none
     }
 
+    /// Times the snapshots are taken before disagreeing positions stop the dump.
+    static let attempts = 5
+
     private init(workers: [DedicatedConnection], proof: SnapshotProof) {
         self.workers = workers
         self.proof = proof
@@ -65,76 +68,92 @@ final class SnapshotGroup {
         let useBackupStage = coordinator.isMariaDB && coordinator.serverVersion >= 100400 && locking == .brief
         var method = "none"
         var note = ""
-        var locked = false
-        let lockStart = ContinuousClock.now
-        if locking != .none {
-            do {
-                if useBackupStage {
-                    try coordinator.execute("BACKUP STAGE START")
-                    try coordinator.execute("BACKUP STAGE BLOCK_COMMIT")
-                    method = "BACKUP STAGE BLOCK_COMMIT"
-                } else {
-                    try coordinator.execute("FLUSH /*!40101 LOCAL */ TABLES")
-                    try coordinator.execute("FLUSH TABLES WITH READ LOCK")
-                    method = "FLUSH TABLES WITH READ LOCK"
-                }
-                locked = true
-            } catch let error as MariaDBError where error.isAccessDenied && locking == .brief {
-                // Without RELOAD there is no global lock; one connection alone is still one
-                // snapshot. Never several unlocked snapshots that may disagree.
-                if useBackupStage { _ = try? coordinator.execute("BACKUP STAGE END") }
-                for extra in workers.dropFirst() { extra.closeAndWait() }
-                workers = Array(workers.prefix(1))
-                method = "single connection"
-                note = "no privilege for a global lock (\(error.message)): one connection reads everything in one snapshot"
-                report("-- \(note)")
-            } catch let error as MariaDBError where error.code == 1205 {
-                if useBackupStage { _ = try? coordinator.execute("BACKUP STAGE END") }
-                throw DumpError.usage("could not take the global lock (\(useBackupStage ? "BACKUP STAGE" : "FLUSH TABLES WITH READ LOCK")) within the lock wait timeout: a long query or DDL holds it; retry, raise --lock-wait-timeout, or use --no-lock")
-            }
-        }
-
-        let before = locking == .none ? try Self.masterStatus(coordinator) : nil
         var positions: [LogPosition] = []
-        do {
-            for worker in workers {
-                positions.append(try worker.runAndWait { connection in
-                    try connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    try connection.execute("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */")
-                    return try Self.snapshotPosition(connection)
-                })
-            }
-            // MySQL has no binlog_snapshot_* status: under the lock the master status is exact.
-            if locked, positions.contains(where: { $0.file.isEmpty }), let master = try Self.masterStatus(coordinator) {
-                positions = positions.map { $0.file.isEmpty ? master : $0 }
-            }
-        } catch {
-            if locked { Self.release(coordinator, backupStage: useBackupStage) }
-            throw error
-        }
+        var consistent = false
         var lockHeld = 0.0
-        if locked && locking == .brief {
-            Self.release(coordinator, backupStage: useBackupStage)
-            let elapsed = ContinuousClock.now - lockStart
-            lockHeld = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        }
-
-        var consistent = Set(positions.map { "\($0.file):\($0.position):\($0.gtid)" }).count == 1
-        if locking == .none {
-            let after = try Self.masterStatus(coordinator)
-            if before == nil || after == nil {
-                consistent = workers.count == 1
-                note = consistent ? "one connection: one snapshot" : "--no-lock without a binary log: consistency across connections cannot be proven"
-            } else if before != after || !consistent {
-                consistent = false
-                note = "--no-lock: the server committed while the snapshots started (binary log \(before!.file):\(before!.position) before, \(after!.file):\(after!.position) after); tables read by different connections may not be consistent with each other"
-            } else {
-                note = "--no-lock: nothing was committed while the snapshots started"
+        // MariaDB 10.11's BLOCK_COMMIT does not hold back sequence updates (NEXTVAL, SETVAL
+        // write the binary log as they happen): one may slip in between two connections'
+        // snapshots. Their positions then disagree; the snapshots are taken again.
+        for attempt in 1...Self.attempts {
+            var locked = false
+            let lockStart = ContinuousClock.now
+            if locking != .none {
+                do {
+                    if useBackupStage {
+                        try coordinator.execute("BACKUP STAGE START")
+                        try coordinator.execute("BACKUP STAGE BLOCK_COMMIT")
+                        method = "BACKUP STAGE BLOCK_COMMIT"
+                    } else {
+                        try coordinator.execute("FLUSH /*!40101 LOCAL */ TABLES")
+                        try coordinator.execute("FLUSH TABLES WITH READ LOCK")
+                        method = "FLUSH TABLES WITH READ LOCK"
+                    }
+                    locked = true
+                } catch let error as MariaDBError where error.isAccessDenied && locking == .brief {
+                    // Without RELOAD there is no global lock; one connection alone is still one
+                    // snapshot. Never several unlocked snapshots that may disagree.
+                    if useBackupStage { _ = try? coordinator.execute("BACKUP STAGE END") }
+                    for extra in workers.dropFirst() { extra.closeAndWait() }
+                    workers = Array(workers.prefix(1))
+                    method = "single connection"
+                    note = "no privilege for a global lock (\(error.message)): one connection reads everything in one snapshot"
+                    report("-- \(note)")
+                } catch let error as MariaDBError where error.code == 1205 {
+                    if useBackupStage { _ = try? coordinator.execute("BACKUP STAGE END") }
+                    throw DumpError.usage("could not take the global lock (\(useBackupStage ? "BACKUP STAGE" : "FLUSH TABLES WITH READ LOCK")) within the lock wait timeout: a long query or DDL holds it; retry, raise --lock-wait-timeout, or use --no-lock")
+                }
             }
-        } else if !consistent {
+
+            let before = locking == .none ? try Self.masterStatus(coordinator) : nil
+            positions = []
+            do {
+                for worker in workers {
+                    positions.append(try worker.runAndWait { connection in
+                        try connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                        try connection.execute("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */")
+                        return try Self.snapshotPosition(connection)
+                    })
+                }
+                // MySQL has no binlog_snapshot_* status: under the lock the master status is exact.
+                if locked, positions.contains(where: { $0.file.isEmpty }), let master = try Self.masterStatus(coordinator) {
+                    positions = positions.map { $0.file.isEmpty ? master : $0 }
+                }
+            } catch {
+                if locked { Self.release(coordinator, backupStage: useBackupStage) }
+                throw error
+            }
+            if locked && locking == .brief {
+                Self.release(coordinator, backupStage: useBackupStage)
+                let elapsed = ContinuousClock.now - lockStart
+                lockHeld = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            }
+
+            consistent = Set(positions.map { "\($0.file):\($0.position):\($0.gtid)" }).count == 1
+            if locking == .none {
+                let after = try Self.masterStatus(coordinator)
+                if before == nil || after == nil {
+                    consistent = workers.count == 1
+                    note = consistent ? "one connection: one snapshot" : "--no-lock without a binary log: consistency across connections cannot be proven"
+                } else if before != after || !consistent {
+                    consistent = false
+                    note = "--no-lock: the server committed while the snapshots started (binary log \(before!.file):\(before!.position) before, \(after!.file):\(after!.position) after); tables read by different connections may not be consistent with each other"
+                } else {
+                    note = "--no-lock: nothing was committed while the snapshots started"
+                }
+                break
+            }
+            if consistent {
+                if attempt > 1 { note = "the snapshots agreed at attempt \(attempt) (a sequence was updated while the lock was held)" }
+                break
+            }
             for worker in workers { _ = try? worker.runAndWait { try $0.execute("ROLLBACK") } }
-            throw DumpError.usage("the reading connections' snapshots disagree (\(positions.map { "\($0.file):\($0.position)" }.joined(separator: ", "))) although the global lock was held; refusing an inconsistent dump")
-        } else if positions.first?.file.isEmpty == true && note.isEmpty {
+            guard attempt < Self.attempts else {
+                throw DumpError.usage("the reading connections' snapshots disagree (\(positions.map { "\($0.file):\($0.position)" }.joined(separator: ", "))) although the global lock was held, \(Self.attempts) times; refusing an inconsistent dump")
+            }
+            report("-- Snapshots disagree (\(positions.map { "\($0.file):\($0.position)" }.joined(separator: ", "))); taking them again")
+            Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+        }
+        if consistent && positions.first?.file.isEmpty == true && note.isEmpty {
             note = "the binary log is off: the snapshots are one because they started under the lock"
         }
         let proof = SnapshotProof(method: method, lockHeldMilliseconds: lockHeld, positions: positions, consistent: consistent, note: note)

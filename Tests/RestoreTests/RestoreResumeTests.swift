@@ -1,0 +1,90 @@
+import Foundation
+import MariaDBClient
+import Testing
+import TestSupport
+
+/// A directory restore interrupted by a kill -9 or a killed connection finishes with --resume,
+/// without a duplicated or missing row: each file's rows commit with its journal entry.
+@Suite("Resuming a directory restore")
+struct RestoreResumeTests {
+    /// A database of a few tables with enough rows that a restore takes seconds, dumped in
+    /// small chunks.
+    static func makeDump() throws -> (source: String, directory: String) {
+        let source = try TestServer.makeDatabase("resume_src")
+        let connection = try TestServer.connect(database: source)
+        for table in ["a", "b", "c"] {
+            try connection.execute("CREATE TABLE \(table) (id INT PRIMARY KEY, k INT, note VARCHAR(200), KEY (k))")
+            try connection.execute("INSERT INTO \(table) SELECT seq, seq % 1000, CONCAT(REPEAT('x', seq % 150), '\(table)', seq) FROM seq_1_to_120000")
+            try connection.execute("ANALYZE TABLE \(table)")
+        }
+        let directory = scratchPath("resume")
+        let dump = try StockTools.swiftdump(["--format=dir", "--chunk-size=256K", "--compress-output=zstd", "-o", directory, source])
+        try #require(dump.status == 0, "\(dump.standardErrorText)")
+        return (source, directory)
+    }
+
+    /// Starts swiftrestore in the background.
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: RepositoryPaths.product("swiftrestore"))
+        process.arguments = ["--no-defaults", "--socket=\(try TestServer.endpoint().socket)", "--user=root"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits until the journal holds at least `count` finished data files of `source`'s dump.
+    static func waitForJournal(_ count: Int, source: String, connection: Connection) throws -> Int {
+        for _ in 0..<3000 {
+            let done = (try? connection.query("SELECT COUNT(*) FROM swiftrestore.journal WHERE part LIKE '\(source)/%.0%'"))?.rows.first?.string(0).flatMap(Int.init) ?? 0
+            if done >= count { return done }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return 0
+    }
+
+    static func finish(_ target: String, directory: String, source: String) throws {
+        let resumed = try StockTools.swiftrestore(["-j", "2", "--resume", "--database", target, "--verify", directory])
+        #expect(resumed.status == 0, "\(resumed.standardErrorText)")
+        try expectSameDatabase(source, target)
+        let connection = try TestServer.connect()
+        for table in ["a", "b", "c"] {
+            let rows = try connection.query("SELECT COUNT(*), COUNT(DISTINCT id) FROM `\(target)`.\(table)").rows[0]
+            #expect(rows.string(0) == "120000" && rows.string(1) == "120000", "\(table): no row missing or twice")
+        }
+    }
+
+    @Test("kill -9 of swiftrestore midway, then --resume: identical data")
+    func killedProcess() throws {
+        let (source, directory) = try Self.makeDump()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let target = "t_resume_kill_\(UInt32.random(in: 0..<UInt32.max))"
+        defer { _ = try? TestServer.connect().execute("DROP DATABASE IF EXISTS `\(target)`"); _ = try? TestServer.connect().execute("DROP DATABASE `\(source)`") }
+        let process = try Self.start(["-j", "2", "--database", target, directory])
+        let connection = try TestServer.connect()
+        let done = try Self.waitForJournal(5, source: source, connection: connection)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "killed before it finished")
+        #expect(done >= 5)
+        try Self.finish(target, directory: directory, source: source)
+    }
+
+    @Test("KILL CONNECTION of one of its sessions, then --resume: identical data")
+    func killedConnection() throws {
+        let (source, directory) = try Self.makeDump()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let target = "t_resume_conn_\(UInt32.random(in: 0..<UInt32.max))"
+        defer { _ = try? TestServer.connect().execute("DROP DATABASE IF EXISTS `\(target)`"); _ = try? TestServer.connect().execute("DROP DATABASE `\(source)`") }
+        let process = try Self.start(["-j", "2", "--database", target, directory])
+        let connection = try TestServer.connect()
+        _ = try Self.waitForJournal(5, source: source, connection: connection)
+        let sessions = try connection.query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '\(target)' AND ID <> CONNECTION_ID()").rows.compactMap { $0.string(0) }
+        try #require(!sessions.isEmpty, "a loading session to kill")
+        try connection.execute("KILL CONNECTION \(sessions[0])")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2, "a lost connection stops the restore as a server error")
+        try Self.finish(target, directory: directory, source: source)
+    }
+}
