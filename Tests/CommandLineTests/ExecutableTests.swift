@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TestSupport
 
@@ -28,10 +29,10 @@ struct ExecutableTests {
         }
     }
 
-    @Test("an unknown option exits 2 and names the option on stderr", arguments: programs)
+    @Test("an unknown option names the option on stderr and exits with a usage code (swiftdump: my_getopt's 2, swiftrestore: 1)", arguments: programs)
     func unknownOption(program: String) throws {
         let outcome = try ProcessRunner.run(RepositoryPaths.product(program), ["--no-such-option"])
-        #expect(outcome.status == 2)
+        #expect(outcome.status == (program == "swiftdump" ? 2 : 1))
         #expect(outcome.standardErrorText.contains("\(program): unknown option '--no-such-option'"))
         #expect(outcome.standardOutput.isEmpty)
     }
@@ -43,10 +44,14 @@ struct ExecutableTests {
         #expect(outcome.standardErrorText.contains("Warning: \(program): unknown option '--loose-no-such-option'"))
     }
 
-    @Test("asked to do work this build cannot do yet, it refuses with a non-zero exit", arguments: programs)
-    func notYet(program: String) throws {
-        let outcome = try ProcessRunner.run(RepositoryPaths.product(program), ["somedb"])
-        #expect(outcome.status != 0)
+    @Test("a server that cannot be reached is a server error, exit 2", arguments: programs)
+    func unreachable(program: String) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("unreachable-\(UUID().uuidString).sql").path
+        FileManager.default.createFile(atPath: path, contents: Data("SELECT 1;\n-- Dump completed\n".utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let target = program == "swiftdump" ? ["somedb"] : [path]
+        let outcome = try ProcessRunner.run(RepositoryPaths.product(program), ["--no-defaults", "--protocol=socket", "--socket=/nonexistent/mysqld.sock"] + target)
+        #expect(outcome.status == 2, "\(outcome.standardErrorText)")
         #expect(outcome.standardErrorText.contains(program))
         #expect(outcome.standardOutput.isEmpty)
     }
