@@ -66,14 +66,14 @@ final class ItemRunner: @unchecked Sendable {
                 try session.use(current.database)
                 let affected = try current.bytes.withUnsafeBytes { try session.connection.execute(bytes: $0) }
                 stats.add(rows: rows ? affected : 0, bytes: current.bytes.count)
-                if rows { session.wrote(current, source: currentSource, rows: affected) }
+                if rows { session.wrote(current, source: currentSource, rows: affected, retained: !wholeTransaction) }
                 next += 1
             } catch let error as MariaDBError {
                 if rows && !wholeTransaction && Self.isTransient(error) && attempt < Self.attempts {
                     attempt += 1
                     let undone = try session.rollBack()
-                    stats.undo(rows: undone.reduce(0) { $0 + $1.rows }, bytes: undone.reduce(0) { $0 + $1.statement.bytes.count }, statements: undone.count)
-                    batch = undone.map { ($0.statement, $0.source) } + batch[next...]
+                    stats.undo(rows: undone.rows, bytes: undone.bytes, statements: undone.retained.count)
+                    batch = undone.retained.map { ($0.statement, $0.source) } + batch[next...]
                     next = 0
                     usleep(UInt32(attempt) * 50_000)
                     continue
@@ -107,7 +107,7 @@ final class ItemRunner: @unchecked Sendable {
                 // The file's transaction was rolled back: load it again from its start.
                 attempt += 1
                 let undone = try session.rollBack()
-                stats.undo(rows: undone.reduce(0) { $0 + $1.rows }, bytes: undone.reduce(0) { $0 + $1.statement.bytes.count }, statements: undone.count)
+                stats.undo(rows: undone.rows, bytes: undone.bytes, statements: 0)
                 usleep(UInt32(attempt) * 50_000)
             }
         }

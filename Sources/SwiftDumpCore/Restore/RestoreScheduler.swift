@@ -114,7 +114,7 @@ final class RestoreScheduler: @unchecked Sendable {
     /// tables go first, so no connection idles at the end.
     private let largestFirst: Bool
 
-    init(workers: Int, budget: Int = 128 << 20, largestFirst: Bool = false) {
+    init(workers: Int, budget: Int = 48 << 20, largestFirst: Bool = false) {
         open = Array(repeating: [], count: workers)
         self.budget = budget
         self.largestFirst = largestFirst
@@ -126,7 +126,9 @@ final class RestoreScheduler: @unchecked Sendable {
     func add(_ item: RestoreItem) throws {
         condition.lock()
         defer { condition.unlock() }
-        if item.kind == .data || item.kind.isOrdered {
+        // Statements held in memory count against the budget; a directory dump's files are
+        // only named here (their workers read them).
+        if case .statements = item.work, item.kind == .data || item.kind.isOrdered {
             while queuedBytes > budget && failure == nil { condition.wait() }
         }
         if let failure { throw failure }
@@ -154,7 +156,7 @@ final class RestoreScheduler: @unchecked Sendable {
             queue.items.append(item)
             queue.bytes += item.bytes
             incomplete[item.epoch, default: 0] += 1
-            queuedBytes += item.bytes
+            if case .statements = item.work { queuedBytes += item.bytes }
         }
         condition.broadcast()
     }
@@ -250,7 +252,7 @@ final class RestoreScheduler: @unchecked Sendable {
 
     private func finishTableItem(_ item: RestoreItem) {
         incomplete[item.epoch, default: 1] -= 1
-        queuedBytes -= item.bytes
+        if case .statements = item.work { queuedBytes -= item.bytes }
         if let key = item.table, let queue = tables[key] {
             queue.bytes -= item.bytes
             if queue.first == nil && queue.runningData == 0 && !queue.orderedRunning && queue.uncommitted.isEmpty {

@@ -98,10 +98,16 @@ final class WorkerSession {
     /// transaction back (a deadlock between two connections loading one table).
     private(set) var uncommitted: [(statement: Statement, source: String, rows: UInt64)] = []
 
-    func wrote(_ statement: Statement, source: String, rows: UInt64) {
+    /// `retained`: kept to run again after a rollback (a stream's statements; a directory
+    /// dump's file is read again instead).
+    func wrote(_ statement: Statement, source: String, rows: UInt64, retained: Bool) {
         uncommittedBytes = (uncommittedBytes ?? 0) + statement.bytes.count
-        uncommitted.append((statement, source, rows))
+        uncommittedRows += rows
+        if retained { uncommitted.append((statement, source, rows)) }
     }
+
+    /// Rows written since the last commit (of statements retained or not).
+    private(set) var uncommittedRows: UInt64 = 0
 
     /// Commits the rows written since the last commit, if any.
     func commit() throws {
@@ -113,14 +119,17 @@ final class WorkerSession {
     func commitNow() throws {
         try connection.execute("COMMIT")
         uncommittedBytes = nil
+        uncommittedRows = 0
         uncommitted = []
     }
 
-    /// Rolls the transaction back; returns the rows statements it undid, to run again.
-    func rollBack() throws -> [(statement: Statement, source: String, rows: UInt64)] {
+    /// Rolls the transaction back; returns the retained statements it undid, to run again,
+    /// and the bytes and rows undone in all.
+    func rollBack() throws -> (retained: [(statement: Statement, source: String, rows: UInt64)], bytes: Int, rows: UInt64) {
         try connection.execute("ROLLBACK")
-        let undone = uncommitted
+        let undone = (uncommitted, uncommittedBytes ?? 0, uncommittedRows)
         uncommittedBytes = nil
+        uncommittedRows = 0
         uncommitted = []
         return undone
     }
