@@ -96,7 +96,7 @@ struct RestoreRoundTripTests {
         try Fixtures.load("fidelity_order")
         let server = try ScratchServer()
         defer { server.stop() }
-        for format in [["--compress-output=zstd"], ["--format=dir"]] {
+        for format in Format.allCases.map(\.dumpArguments) {
             let path = scratchPath("several")
             defer { try? FileManager.default.removeItem(atPath: path) }
             let output = format == ["--format=dir"] ? ["-o", path] : ["-r", path]

@@ -35,7 +35,7 @@ public struct RestoreOptions: Sendable {
     /// sql_log_bin=0 in every session.
     public var skipBinlog = false
     /// Commit after about this many bytes of rows.
-    public var commitSize = 16 << 20
+    public var commitSize = 4 << 20
 
     public var force = false
     public var resume = false
@@ -101,7 +101,7 @@ enum RestoreOptionTable {
         OptionDefinition("clean-databases", group: loading, help: "Drop each database the dump contains before loading it (asks on a terminal; see --yes).", default: "FALSE"),
         OptionDefinition("yes", short: "y", group: loading, help: "Answer yes to --clean-databases' question.", default: "FALSE"),
         OptionDefinition("skip-binlog", group: loading, help: "Do not write the restore to the binary log (sql_log_bin=0): replicas will not receive it.", default: "FALSE"),
-        OptionDefinition("commit-size", argument: .required(valueName: "#"), group: loading, help: "Commit after about # bytes of rows (K, M, G suffixes).", default: "16M"),
+        OptionDefinition("commit-size", argument: .required(valueName: "#"), group: loading, help: "Commit after about # bytes of rows (K, M, G suffixes).", default: "4M"),
 
         OptionDefinition("list", short: "l", group: safety, help: "Print what the dump contains (databases, tables with rows and sizes, views, routines, triggers, events) without connecting.", default: "FALSE"),
         OptionDefinition("verify", group: safety, help: "After loading, recompute each table's row checksum from the server and compare it with the dump's.", default: "FALSE"),

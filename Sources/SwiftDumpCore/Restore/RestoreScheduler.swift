@@ -89,6 +89,18 @@ final class RestoreScheduler: @unchecked Sendable {
         var bytes = 0
 
         var first: RestoreItem? { head < items.count ? items[head] : nil }
+
+        /// Takes the first item off the queue; what was taken is let go (its statements with
+        /// it) once half the array is taken.
+        func popFirst() -> RestoreItem {
+            let item = items[head]
+            head += 1
+            if head >= 8 && head * 2 >= items.count {
+                items.removeFirst(head)
+                head = 0
+            }
+            return item
+        }
     }
 
     private let condition = NSCondition()
@@ -279,22 +291,26 @@ final class RestoreScheduler: @unchecked Sendable {
                 return barrier
             }
         }
-        for key in tableOrder {
-            guard let queue = tables[key], let head = queue.first, head.epoch <= epoch else { continue }
-            switch head.kind {
-            case .ordered(let schema):
-                guard !queue.orderedRunning && queue.runningData == 0 && queue.uncommitted.subtracting([worker]).isEmpty,
-                      queue.home == nil || queue.home == worker,
-                      !schema || head.schemaNumber == nextSchema else { continue }
-                queue.orderedRunning = true
-            case .data:
-                guard !queue.orderedRunning else { continue }
-                queue.runningData += 1
-            default:
-                continue
+        // Rows of a table no other connection is loading first: two connections appending to
+        // one B-tree contend for its last pages; different tables do not.
+        for idleOnly in [true, false] {
+            for key in tableOrder {
+                guard let queue = tables[key], let head = queue.first, head.epoch <= epoch else { continue }
+                if idleOnly && (queue.runningData > 0 || queue.orderedRunning) { continue }
+                switch head.kind {
+                case .ordered(let schema):
+                    guard !queue.orderedRunning && queue.runningData == 0 && queue.uncommitted.subtracting([worker]).isEmpty,
+                          queue.home == nil || queue.home == worker,
+                          !schema || head.schemaNumber == nextSchema else { continue }
+                    queue.orderedRunning = true
+                case .data:
+                    guard !queue.orderedRunning else { continue }
+                    queue.runningData += 1
+                default:
+                    continue
+                }
+                return queue.popFirst()
             }
-            queue.head += 1
-            return head
         }
         // Objects last, one at a time, once every table is loaded and committed.
         if !feeding && !objectRunning && objectHead < objects.count && running == 0 && barrierHead == barriers.count

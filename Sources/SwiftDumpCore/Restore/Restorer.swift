@@ -236,6 +236,9 @@ final class Restorer {
         for database in uncreated {
             try control.execute("CREATE DATABASE IF NOT EXISTS \(SQLQuoting.identifier(database))")
         }
+        // The server's own schema is left to the dump's statements, in their order: its
+        // tables hold the accounts, routines and events the restore's sessions rely on.
+        tables.removeAll { $0.database.lowercased() == "mysql" }
         guard options.existingTables != .keep && !tables.isEmpty else { return }
         let wanted = Set(tables)
         for database in Set(tables.map(\.database)).sorted() {
