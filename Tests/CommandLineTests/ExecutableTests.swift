@@ -47,7 +47,7 @@ struct ExecutableTests {
     @Test("a server that cannot be reached is a server error, exit 2", arguments: programs)
     func unreachable(program: String) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("unreachable-\(UUID().uuidString).sql").path
-        FileManager.default.createFile(atPath: path, contents: Data("SELECT 1;\n-- Dump completed\n".utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("SELECT 1;\n-- Dump completed\n".utf8)))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let target = program == "swiftdump" ? ["somedb"] : [path]
         let outcome = try ProcessRunner.run(RepositoryPaths.product(program), ["--no-defaults", "--protocol=socket", "--socket=/nonexistent/mysqld.sock"] + target)

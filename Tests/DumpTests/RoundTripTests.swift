@@ -5,19 +5,7 @@ import TestSupport
 /// A dump loaded back with the stock `mysql` client gives the same tables, rows and objects.
 @Suite("Round trip through the stock mysql client")
 struct RoundTripTests {
-    struct Dataset: CustomTestStringConvertible, Sendable {
-        let database: String
-        let load: @Sendable () throws -> Void
-        var testDescription: String { database }
-    }
-
-    static let datasets: [Dataset] = [
-        Dataset(database: "fidelity_values") { try Fixtures.load("fidelity_values") },
-        Dataset(database: "fidelity-names db") { try Fixtures.load("fidelity_names") },
-        Dataset(database: "fidelity_tables") { try Fixtures.load("fidelity_tables") },
-        Dataset(database: "sakila") { try Fixtures.loadSakila() },
-        Dataset(database: "world") { try Fixtures.loadWorld() },
-    ]
+    static let datasets: [Dataset] = [.values, .names, .tables, .sakila, .world]
 
     static let optionSets: [[String]] = [[], ["--hex-blob", "--skip-extended-insert", "--net-buffer-length=8192"], ["-R", "-E", "--skip-tz-utc"]]
 

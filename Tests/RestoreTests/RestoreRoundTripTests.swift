@@ -30,21 +30,7 @@ func expectSameDatabase(_ source: String, _ restored: String, definitions: Bool 
 /// swiftdump's every output format, restored by swiftrestore with 1 and 4 connections.
 @Suite("Restore round trips")
 struct RestoreRoundTripTests {
-    struct Dataset: CustomTestStringConvertible, Sendable {
-        let database: String
-        let load: @Sendable () throws -> Void
-        var testDescription: String { database }
-    }
-
-    static let datasets: [Dataset] = [
-        Dataset(database: "fidelity_values") { try Fixtures.load("fidelity_values") },
-        Dataset(database: "fidelity-names db") { try Fixtures.load("fidelity_names") },
-        Dataset(database: "fidelity_tables") { try Fixtures.load("fidelity_tables") },
-        Dataset(database: "fidelity_objects") { try Fixtures.load("fidelity_objects") },
-        Dataset(database: "events_basic") { try Fixtures.load("events_basic") },
-        Dataset(database: "sakila") { try Fixtures.loadSakila() },
-        Dataset(database: "world") { try Fixtures.loadWorld() },
-    ]
+    static let datasets: [Dataset] = [.values, .names, .tables, .objects, .events, .sakila, .world]
 
     enum Format: String, CaseIterable, Sendable {
         case plain, gzip, zstd, dir

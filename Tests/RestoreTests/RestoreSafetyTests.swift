@@ -67,7 +67,7 @@ struct RestoreSafetyTests {
             #expect(try !Self.exists(target))
         }
         let empty = scratchPath("empty.sql")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         defer { try? FileManager.default.removeItem(atPath: empty) }
         let restore = try StockTools.swiftrestore(["--database", "t_never", empty])
         #expect(restore.status == 7)
@@ -88,7 +88,7 @@ struct RestoreSafetyTests {
 
             """
         let path = scratchPath("broken.sql")
-        FileManager.default.createFile(atPath: path, contents: Data(sql.utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(sql.utf8)))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let target = try TestServer.makeDatabase("broken")
         defer { _ = try? TestServer.connect().execute("DROP DATABASE `\(target)`") }
@@ -116,7 +116,7 @@ struct RestoreSafetyTests {
         let missing = try StockTools.swiftrestore(["/nonexistent/dump.sql"])
         #expect(missing.status == 7)
         let path = scratchPath("ok.sql")
-        FileManager.default.createFile(atPath: path, contents: Data("CREATE TABLE t (id INT);\n-- Dump completed\n".utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("CREATE TABLE t (id INT);\n-- Dump completed\n".utf8)))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let noDatabase = try StockTools.swiftrestore([path])
         #expect(noDatabase.status == 1, "a dump that names no database needs --database: \(noDatabase.standardErrorText)")

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import Synchronization
 
 /// Loads SQL into the test server with the stock `mariadb` client, once per test process:
@@ -59,6 +60,26 @@ public enum Fixtures {
             names.insert(name)
         }
     }
+}
+
+/// A database the tests dump and restore, with how to load it.
+public struct Dataset: CustomTestStringConvertible, Sendable {
+    public let database: String
+    public let load: @Sendable () throws -> Void
+    public var testDescription: String { database }
+
+    public init(database: String, load: @escaping @Sendable () throws -> Void) {
+        self.database = database
+        self.load = load
+    }
+
+    public static let values = Dataset(database: "fidelity_values") { try Fixtures.load("fidelity_values") }
+    public static let names = Dataset(database: "fidelity-names db") { try Fixtures.load("fidelity_names") }
+    public static let tables = Dataset(database: "fidelity_tables") { try Fixtures.load("fidelity_tables") }
+    public static let objects = Dataset(database: "fidelity_objects") { try Fixtures.load("fidelity_objects") }
+    public static let events = Dataset(database: "events_basic") { try Fixtures.load("events_basic") }
+    public static let sakila = Dataset(database: "sakila") { try Fixtures.loadSakila() }
+    public static let world = Dataset(database: "world") { try Fixtures.loadWorld() }
 }
 
 /// The stock MariaDB tools, used as oracles and loaders in tests (never by the product).

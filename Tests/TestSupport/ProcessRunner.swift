@@ -19,8 +19,11 @@ public enum ProcessRunner {
 
     /// Runs `executable` with `arguments`; `input` is written to its standard input.
     /// `environment` replaces the inherited one when given. `status` is the exit code, or
-    /// 128 + the signal number if a signal ended the program.
-    public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String]? = nil) throws -> Outcome {
+    /// 128 + the signal number if a signal ended the program. A program still running after
+    /// `timeout` seconds is killed with its process group (a hang fails its test instead of
+    /// holding the whole run until CI gives up): status 137 and a note on standard error.
+    public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String]? = nil,
+                           timeout: Double = 900) throws -> Outcome {
         // Close-on-exec pipes, made and marked under one lock with the spawn: tests spawn in
         // parallel, and a child (or a server it starts) that inherited another child's stdin
         // pipe would keep that child from ever seeing end of input.
@@ -38,13 +41,19 @@ public enum ProcessRunner {
         posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        // A process group of its own, so a timeout kills what a script started too.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
 
         let environment = environment ?? ProcessInfo.processInfo.environment
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
         spawnLock.unlock()
         guard spawned == 0 else {
@@ -66,9 +75,14 @@ public enum ProcessRunner {
             drained.signal()
         }
         thread.start()
-        drained.wait()
+        var timedOut = false
+        if drained.wait(timeout: .now() + timeout) == .timedOut {
+            timedOut = true
+            kill(-pid, SIGKILL)
+            drained.wait()
+        }
         let output = collected.output
-        let errors = collected.errors
+        let errors = collected.errors + (timedOut ? Array("\nProcessRunner: killed after \(Int(timeout)) s\n".utf8) : [])
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

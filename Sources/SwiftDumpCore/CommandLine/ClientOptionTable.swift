@@ -53,8 +53,8 @@ struct ClientSettings: Sendable {
 
     /// Applies one parsed client option; false if `option` is not one of ``ClientOptionTable``'s.
     mutating func apply(_ option: ParsedOption) throws(DumpError) -> Bool {
-        let on = option.value != .flag(false)
-        let text: String? = if case .text(let value) = option.value { value } else { nil }
+        let on = option.isOn
+        let text = option.text
         switch option.name {
         case "host": connection.host = text
         case "port": connection.port = UInt32(try DumpOptions.number(text, option.name, maximum: 65535))

@@ -49,6 +49,15 @@ public struct ParsedOption: Sendable, Equatable {
         self.name = name
         self.value = value
     }
+
+    /// A boolean's setting: on unless turned off (`--skip-X`, `--X=0`).
+    var isOn: Bool { value != .flag(false) }
+
+    /// The value given, if any.
+    var text: String? {
+        if case .text(let value) = value { return value }
+        return nil
+    }
 }
 
 /// The command line taken apart: options in order, positional arguments, and warnings to print.

@@ -112,8 +112,8 @@ extension DumpOptions {
     /// and the consistency options constrain each other once everything is read.
     public mutating func apply(_ parsed: ParsedArguments) throws(DumpError) {
         for option in parsed.options {
-            let on = option.value != .flag(false)
-            let text: String? = if case .text(let value) = option.value { value } else { nil }
+            let on = option.isOn
+            let text = option.text
             if try client.apply(option) { continue }
             switch option.name {
             case "ignore-table":
@@ -200,9 +200,9 @@ extension DumpOptions {
         var all = false
         for option in parsed.options {
             switch option.name {
-            case "databases": databasesMode = option.value != .flag(false)
-            case "tables": if option.value != .flag(false) { databasesMode = false }
-            case "all-databases": all = option.value != .flag(false)
+            case "databases": databasesMode = option.isOn
+            case "tables": if option.isOn { databasesMode = false }
+            case "all-databases": all = option.isOn
             default: break
             }
         }

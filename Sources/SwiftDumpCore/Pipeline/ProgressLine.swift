@@ -35,11 +35,13 @@ final class ProgressLine: @unchecked Sendable {
         return String(format: ", ETA %d:%02d", remaining / 60, remaining % 60)
     }
 
+    /// Erases the line and waits for its thread; a second call does nothing.
     func stop() {
         lock.lock()
+        let wasRunning = running
         running = false
         lock.unlock()
-        finished.wait()
+        if wasRunning { finished.wait() }
     }
 
     private var isRunning: Bool {

@@ -51,8 +51,8 @@ public struct RestoreOptions: Sendable {
 extension RestoreOptions {
     public mutating func apply(_ parsed: ParsedArguments) throws(DumpError) {
         for option in parsed.options {
-            let on = option.value != .flag(false)
-            let text: String? = if case .text(let value) = option.value { value } else { nil }
+            let on = option.isOn
+            let text = option.text
             if try client.apply(option) { continue }
             switch option.name {
             case "threads": threads = max(1, try DumpOptions.number(text, option.name, maximum: 256))

@@ -95,7 +95,7 @@ final class Restorer {
         let runner = ItemRunner(options: options, stats: stats, scheduler: scheduler, map: map, rules: rules, journal: journal, done: done)
 
         switch input {
-        case .stream(let source, let scan):
+        case .stream(_, let scan):
             stats.setTotal(bytes: scan.sqlBytes)
             summary.tables = scan.tables.filter { $0.created && !$0.isSequence }.count
         case .directory(let dump):
