@@ -97,7 +97,6 @@ final class SnapshotGroup {
                     workers = Array(workers.prefix(1))
                     method = "single connection"
                     note = "no privilege for a global lock (\(error.message)): one connection reads everything in one snapshot"
-                    report("-- \(note)")
                 } catch let error as MariaDBError where error.code == 1205 {
                     if useBackupStage { _ = try? coordinator.execute("BACKUP STAGE END") }
                     throw DumpError.usage("could not take the global lock (\(useBackupStage ? "BACKUP STAGE" : "FLUSH TABLES WITH READ LOCK")) within the lock wait timeout: a long query or DDL holds it; retry, raise --lock-wait-timeout, or use --no-lock")
