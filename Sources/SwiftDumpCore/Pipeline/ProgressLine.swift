@@ -8,6 +8,8 @@ final class ProgressLine: @unchecked Sendable {
     private let lock = NSLock()
     private var running = true
     private let finished = DispatchSemaphore(value: 0)
+    /// Signalled by `stop`, so the end does not wait out the half-second pause.
+    private let wake = DispatchSemaphore(value: 0)
 
     /// Starts the line when `enabled` (a terminal, or --progress); nil otherwise.
     static func start(enabled: Bool, render: @escaping @Sendable (Double) -> String) -> ProgressLine? {
@@ -41,22 +43,19 @@ final class ProgressLine: @unchecked Sendable {
         let wasRunning = running
         running = false
         lock.unlock()
-        if wasRunning { finished.wait() }
-    }
-
-    private var isRunning: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return running
+        guard wasRunning else { return }
+        wake.signal()
+        finished.wait()
     }
 
     private func loop(_ render: (Double) -> String) {
         let start = Date()
-        while isRunning {
-            Thread.sleep(forTimeInterval: 0.5)
+        // Drawn at once, then every half second until `stop`.
+        repeat {
             let line = render(Date().timeIntervalSince(start))
             FileHandle.standardError.write(("\r\u{1B}[K" + line).data(using: .utf8)!)
-        }
+        } while wake.wait(timeout: .now() + 0.5) == .timedOut
+
         FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!)
         finished.signal()
     }
