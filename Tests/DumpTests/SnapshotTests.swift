@@ -7,25 +7,13 @@ import TestSupport
 /// the lock, `--no-lock`, an account without the privilege for the lock, and the messages.
 @Suite("One snapshot: locks, fallbacks and messages")
 struct SnapshotTests {
-    /// A database with a few tables big enough to be cut into chunks.
-    static func makeSource() throws -> String {
-        let database = try TestServer.makeDatabase("snapshot")
-        let connection = try TestServer.connect(database: database)
-        for table in 0..<3 {
-            try connection.execute("CREATE TABLE t\(table) (id INT PRIMARY KEY, v VARCHAR(40)) ENGINE=InnoDB")
-            try connection.execute("INSERT INTO t\(table) SELECT seq, CONCAT('row ', seq) FROM seq_1_to_3000")
-            try connection.execute("ANALYZE TABLE t\(table)")
-        }
-        return database
-    }
-
     static func snapshot(of directory: String) throws -> [String: Any] {
         try #require(try ParallelDumpTests.manifestObject(directory)["snapshot"] as? [String: Any])
     }
 
     @Test("-v proves the snapshot: the lock, how long it was held, every connection's position, all equal")
     func verboseProof() throws {
-        let source = try Self.makeSource()
+        let source = try ParallelDumpTests.makeBank()
         let directory = ParallelDumpTests.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let dump = try StockTools.swiftdump(["-v", "--threads=3", "--chunk-size=16K", "--format=dir", "-o", directory, source])
@@ -44,24 +32,16 @@ struct SnapshotTests {
 
     @Test("--no-lock dumps without a global lock and says whether the server committed meanwhile")
     func noLock() throws {
-        let source = try Self.makeSource()
-        let writer = try TestServer.connect(database: source)
-        try writer.execute("CREATE TABLE busy (id INT AUTO_INCREMENT PRIMARY KEY, at DATETIME(6))")
+        let source = try ParallelDumpTests.makeBank()
 
-        // Quiet apart from other tests: either outcome is possible, but the note must match the
-        // positions recorded.
+        // Quiet apart from other tests, then with transfers committing all the time: either
+        // outcome is possible, but the note must match the positions recorded.
         for busy in [false, true] {
-            let stop = Stopper()
-            let thread = Thread {
-                guard busy, let connection = try? TestServer.connect(database: source) else { return }
-                while !stop.isSet { _ = try? connection.execute("INSERT INTO busy (at) VALUES (NOW(6))") }
-            }
-            thread.start()
-            defer { stop.set() }
+            let transfers = busy ? try ParallelDumpTests.Transfers(database: source) : nil
+            defer { _ = transfers?.stop() }
             let directory = ParallelDumpTests.scratchDirectory()
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let dump = try StockTools.swiftdump(["-v", "--no-lock", "--threads=3", "--format=dir", "-o", directory, source])
-            stop.set()
             #expect(dump.status == 0, "\(dump.standardErrorText)")
             let proof = try Self.snapshot(of: directory)
             #expect(proof["method"] as? String == "none")
@@ -85,7 +65,7 @@ struct SnapshotTests {
 
     @Test("without RELOAD there is no global lock: one connection reads everything, said under -v and in the manifest")
     func noReloadPrivilege() throws {
-        let source = try Self.makeSource()
+        let source = try ParallelDumpTests.makeBank()
         let admin = try TestServer.connect()
         let user = "noreload_\(UInt32.random(in: 0..<UInt32.max))"
         try admin.execute("CREATE USER '\(user)'@'localhost' IDENTIFIED BY 'pw'")
@@ -115,7 +95,7 @@ struct SnapshotTests {
 
     @Test("--progress draws the line on standard error even off a terminal; without it, nothing extra")
     func progressLine() throws {
-        let source = try Self.makeSource()
+        let source = try ParallelDumpTests.makeBank()
         let forced = try StockTools.swiftdump(["--progress", "--threads=2", source])
         #expect(forced.status == 0)
         #expect(forced.standardErrorText.contains("\r\u{1B}[Kswiftdump: tables "))
@@ -134,15 +114,6 @@ struct SnapshotTests {
         let restore = try StockTools.swiftrestore(["--progress", "--verify", "-j", "2", "--database", target, file])
         #expect(restore.status == 0, "\(restore.standardErrorText)")
         #expect(restore.standardErrorText.contains("\r\u{1B}[Kswiftrestore: "))
-        #expect(restore.standardErrorText.contains("swiftrestore: restored 3 table(s), 9000 rows"))
+        #expect(restore.standardErrorText.contains("swiftrestore: restored 8 table(s), 4000 rows"))
     }
-}
-
-/// A flag one thread sets and another polls.
-final class Stopper: @unchecked Sendable {
-    // @unchecked Sendable: `flag` is read and written holding `lock`.
-    private let lock = NSLock()
-    private var flag = false
-    var isSet: Bool { lock.withLock { flag } }
-    func set() { lock.withLock { flag = true } }
 }
