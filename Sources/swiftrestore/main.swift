@@ -3,6 +3,4 @@ import SwiftDumpCore
 import Glibc
 #endif
 
-var output = StandardStream.output
-var errors = StandardStream.error
-exit(RestoreCommand.run(Array(CommandLine.arguments.dropFirst()), output: &output, errors: &errors))
+exit(RestoreCommand.main())

@@ -16,6 +16,7 @@ struct CompatibleOutputTests {
     static let datasets: [Dataset] = [
         Dataset(name: "fidelity_values", arguments: ["fidelity_values"]) { try Fixtures.load("fidelity_values") },
         Dataset(name: "fidelity-names db", arguments: ["fidelity-names db"]) { try Fixtures.load("fidelity_names") },
+        Dataset(name: "hostile names", arguments: [Fixtures.hostileDatabase]) { try Fixtures.load("hostile_names") },
         // Generated and period columns differ on purpose (their values are the server's to set,
         // so they are not dumped): see RoundTripTests.generatedColumns and HistoryTests.
         Dataset(name: "fidelity_tables", arguments: ["--ignore-table=fidelity_tables.generated", "--ignore-table=fidelity_tables.explicit_period",

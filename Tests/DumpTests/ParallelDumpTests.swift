@@ -206,7 +206,7 @@ struct ParallelDumpTests {
         let committed = transfers.stop()
         try #require(dump.status == 0, "\(dump.standardErrorText)")
         #expect(committed > 20, "the writer made too few transfers to test anything")
-        #expect(dump.standardErrorText.contains("4 connection(s), BACKUP STAGE BLOCK_COMMIT"))
+        #expect(dump.standardErrorText.contains("4 connection(s), BACKUP STAGE BLOCK_DDL + FLUSH TABLES WITH READ LOCK"))
         #expect(dump.standardErrorText.contains("all agree"))
         #expect(try Self.total(source, connection: connection) == 8 * 500 * 1000)
 

@@ -5,7 +5,7 @@ import TestSupport
 /// A dump loaded back with the stock `mysql` client gives the same tables, rows and objects.
 @Suite("Round trip through the stock mysql client")
 struct RoundTripTests {
-    static let datasets: [Dataset] = [.values, .names, .tables, .sakila, .world]
+    static let datasets: [Dataset] = [.values, .names, .hostile, .tables, .sakila, .world]
 
     static let optionSets: [[String]] = [[], ["--hex-blob", "--skip-extended-insert", "--net-buffer-length=8192"], ["-R", "-E", "--skip-tz-utc"]]
 

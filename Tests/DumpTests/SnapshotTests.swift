@@ -18,10 +18,10 @@ struct SnapshotTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let dump = try StockTools.swiftdump(["-v", "--threads=3", "--chunk-size=16K", "--format=dir", "-o", directory, source])
         #expect(dump.status == 0, "\(dump.standardErrorText)")
-        let line = try #require(dump.standardErrorText.split(separator: "\n").first { $0.hasPrefix("-- Snapshot: 3 connection(s), BACKUP STAGE BLOCK_COMMIT, lock held ") })
+        let line = try #require(dump.standardErrorText.split(separator: "\n").first { $0.hasPrefix("-- Snapshot: 3 connection(s), BACKUP STAGE BLOCK_DDL + FLUSH TABLES WITH READ LOCK, lock held ") })
         #expect(line.hasSuffix(", all agree"), "\(line)")
         let proof = try Self.snapshot(of: directory)
-        #expect(proof["method"] as? String == "BACKUP STAGE BLOCK_COMMIT")
+        #expect(proof["method"] as? String == "BACKUP STAGE BLOCK_DDL + FLUSH TABLES WITH READ LOCK")
         #expect(proof["consistent"] as? Bool == true)
         let positions = try #require(proof["positions"] as? [[String: Any]])
         #expect(positions.count == 3)

@@ -30,7 +30,7 @@ func expectSameDatabase(_ source: String, _ restored: String, definitions: Bool 
 /// swiftdump's every output format, restored by swiftrestore with 1 and 4 connections.
 @Suite("Restore round trips")
 struct RestoreRoundTripTests {
-    static let datasets: [Dataset] = [.values, .names, .tables, .objects, .events, .sakila, .world]
+    static let datasets: [Dataset] = [.values, .names, .hostile, .tables, .objects, .events, .sakila, .world]
 
     enum Format: String, CaseIterable, Sendable {
         case plain, gzip, zstd, dir

@@ -10,7 +10,7 @@ struct HelpAndReadmeTests {
     /// A sample value for each value name the help shows.
     static let samples: [String: String] = [
         "#": "2", "name": "x", "FILE": "/dev/null", "SUFFIX": "x", "db.table": "db.t", "cond": "1=1",
-        "ALG[:LEVEL]": "zstd:3", "FORMAT": "sql", "ORDER": "dependencies", "DIR": "/tmp/x", "NAME": "x", "VALUE": "x",
+        "ALG[:LEVEL]": "zstd:3", "FORMAT": "sql", "ORDER": "dependencies", "DIR": "/tmp/x", "NAME": "x", "VALUE": "x", "OCTAL": "027",
     ]
 
     /// Options that need a companion to make sense on their own.

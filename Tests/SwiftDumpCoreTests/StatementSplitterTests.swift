@@ -96,11 +96,11 @@ struct StatementSplitterTests {
     @Test("statements are classified for scheduling")
     func classification() {
         func role(_ text: String) -> StatementRole { StatementClassifier.classify(Array(text.utf8)) }
-        #expect(role("INSERT INTO `t` VALUES (1)") == .table(TableName(database: nil, name: "t"), .insert(afterName: 16)))
-        #expect(role("/*!40000 ALTER TABLE `t` DISABLE KEYS */") == .table(TableName(database: nil, name: "t"), .other))
-        #expect(role("DROP TABLE IF EXISTS `a``b`") == .table(TableName(database: nil, name: "a`b"), .drop))
-        #expect(role("CREATE TABLE `db`.`t` (a int)") == .table(TableName(database: "db", name: "t"), .create))
-        #expect(role("SELECT SETVAL(`s`, 1000, 0)") == .table(TableName(database: nil, name: "s"), .other))
+        #expect(role("INSERT INTO `t` VALUES (1)") == .table(TableReference(database: nil, table: "t"), .insert(afterName: 16)))
+        #expect(role("/*!40000 ALTER TABLE `t` DISABLE KEYS */") == .table(TableReference(database: nil, table: "t"), .other))
+        #expect(role("DROP TABLE IF EXISTS `a``b`") == .table(TableReference(database: nil, table: "a`b"), .drop))
+        #expect(role("CREATE TABLE `db`.`t` (a int)") == .table(TableReference(database: "db", table: "t"), .create))
+        #expect(role("SELECT SETVAL(`s`, 1000, 0)") == .table(TableReference(database: nil, table: "s"), .other))
         #expect(role("LOCK TABLES `t` WRITE") == .skip)
         #expect(role("/*!40101 SET character_set_client = @saved_cs_client */") == .session(restoring: true))
         #expect(role("/*!40101 SET @saved_cs_client = @@character_set_client */") == .session(restoring: false))

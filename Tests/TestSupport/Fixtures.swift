@@ -43,6 +43,9 @@ public enum Fixtures {
         }
     }
 
+    /// The database of fixtures/hostile_names.sql: a backtick and a combining acute in its name.
+    public static let hostileDatabase = "hostile`\u{301} names"
+
     public static func dataset(_ path: String) -> String {
         RepositoryPaths.root.deletingLastPathComponent().appendingPathComponent("shared/datasets/\(path)").path
     }
@@ -75,6 +78,8 @@ public struct Dataset: CustomTestStringConvertible, Sendable {
 
     public static let values = Dataset(database: "fidelity_values") { try Fixtures.load("fidelity_values") }
     public static let names = Dataset(database: "fidelity-names db") { try Fixtures.load("fidelity_names") }
+    /// Names as attacks: a backtick or quote followed by a combining mark, `*/`, `\!`, `; DROP`.
+    public static let hostile = Dataset(database: Fixtures.hostileDatabase) { try Fixtures.load("hostile_names") }
     public static let tables = Dataset(database: "fidelity_tables") { try Fixtures.load("fidelity_tables") }
     public static let objects = Dataset(database: "fidelity_objects") { try Fixtures.load("fidelity_objects") }
     public static let events = Dataset(database: "events_basic") { try Fixtures.load("events_basic") }
@@ -116,6 +121,16 @@ public enum StockTools {
     /// Runs the built swiftrestore with `arguments` against the test server (or `socket`'s).
     public static func swiftrestore(_ arguments: [String], input: [UInt8] = [], socket: String? = nil) throws -> ProcessRunner.Outcome {
         try ProcessRunner.run(RepositoryPaths.product("swiftrestore"), try connectionArguments(socket: socket) + arguments, input: input)
+    }
+
+    /// Starts the built swiftdump with `arguments` against the test server, without waiting.
+    public static func startSwiftdump(_ arguments: [String], socket: String? = nil, environment: [String: String]? = nil) throws -> ProcessRunner.Running {
+        try ProcessRunner.start(RepositoryPaths.product("swiftdump"), try connectionArguments(socket: socket) + arguments, environment: environment)
+    }
+
+    /// Starts the built swiftrestore with `arguments` against the test server, without waiting.
+    public static func startSwiftrestore(_ arguments: [String], socket: String? = nil) throws -> ProcessRunner.Running {
+        try ProcessRunner.start(RepositoryPaths.product("swiftrestore"), try connectionArguments(socket: socket) + arguments)
     }
 
     /// Runs the built swiftdump with `arguments` against the test server.

@@ -24,6 +24,46 @@ public enum ProcessRunner {
     /// holding the whole run until CI gives up): status 137 and a note on standard error.
     public static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String]? = nil,
                            timeout: Double = 900) throws -> Outcome {
+        try start(executable, arguments, input: input, environment: environment).wait(timeout: timeout)
+    }
+
+    /// A program started by ``start(_:_:input:environment:)``, still running: for tests that
+    /// act on it meanwhile (read its /proc entry, signal it, kill its server).
+    public final class Running: @unchecked Sendable {
+        // @unchecked Sendable: `pid` never changes; the collected output is read after the
+        // draining thread signals.
+        public let pid: pid_t
+        private let drained: DispatchSemaphore
+        private let collected: CollectedOutput
+
+        fileprivate init(pid: pid_t, drained: DispatchSemaphore, collected: CollectedOutput) {
+            self.pid = pid
+            self.drained = drained
+            self.collected = collected
+        }
+
+        /// Sends `signal` to the program.
+        public func signal(_ signal: Int32) { kill(pid, signal) }
+
+        /// Waits for the program to end (killing it with its process group after `timeout`).
+        public func wait(timeout: Double = 900) -> Outcome {
+            var timedOut = false
+            if drained.wait(timeout: .now() + timeout) == .timedOut {
+                timedOut = true
+                kill(-pid, SIGKILL)
+                drained.wait()
+            }
+            let output = collected.output
+            let errors = collected.errors + (timedOut ? Array("\nProcessRunner: killed after \(Int(timeout)) s\n".utf8) : [])
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            return Outcome(status: exitCode, standardOutput: output, standardError: errors)
+        }
+    }
+
+    /// Starts `executable` with `arguments`; `input` is written to its standard input.
+    public static func start(_ executable: String, _ arguments: [String], input: [UInt8] = [], environment: [String: String]? = nil) throws -> Running {
         // Close-on-exec pipes, made and marked under one lock with the spawn: tests spawn in
         // parallel, and a child (or a server it starts) that inherited another child's stdin
         // pipe would keep that child from ever seeing end of input.
@@ -75,18 +115,7 @@ public enum ProcessRunner {
             drained.signal()
         }
         thread.start()
-        var timedOut = false
-        if drained.wait(timeout: .now() + timeout) == .timedOut {
-            timedOut = true
-            kill(-pid, SIGKILL)
-            drained.wait()
-        }
-        let output = collected.output
-        let errors = collected.errors + (timedOut ? Array("\nProcessRunner: killed after \(Int(timeout)) s\n".utf8) : [])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Outcome(status: exitCode, standardOutput: output, standardError: errors)
+        return Running(pid: pid, drained: drained, collected: collected)
     }
 
     /// Writes `input` to the child and reads its output until both pipes close.
@@ -134,7 +163,7 @@ private struct UncheckedDescriptors: Sendable {
 }
 
 /// What the draining thread read; read by the caller after the semaphore.
-private final class CollectedOutput: @unchecked Sendable {
+fileprivate final class CollectedOutput: @unchecked Sendable {
     // @unchecked Sendable: written by the draining thread before it signals, read after.
     var output: [UInt8] = []
     var errors: [UInt8] = []

@@ -21,9 +21,9 @@ public struct DatabaseFingerprint: Equatable, CustomStringConvertible {
 
     /// Reads the fingerprint of `database` over `connection`.
     public static func of(_ database: String, connection: Connection) throws -> DatabaseFingerprint {
-        let quotedDatabase = "`" + database.replacing("`", with: "``") + "`"
-        func quote(_ name: String) -> String { "`" + name.replacing("`", with: "``") + "`" }
-        func literal(_ text: String) -> String { "'" + text.replacing("\\", with: "\\\\").replacing("'", with: "\\'") + "'" }
+        let quotedDatabase = SQLTestText.identifier(database)
+        func quote(_ name: String) -> String { SQLTestText.identifier(name) }
+        func literal(_ text: String) -> String { SQLTestText.literal(text) }
 
         let names = try connection.query("""
             SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = \(literal(database)) \
@@ -45,15 +45,15 @@ public struct DatabaseFingerprint: Equatable, CustomStringConvertible {
                 FROM (SELECT MD5(CONCAT_WS('|', \(values))) AS h FROM \(quotedDatabase).\(quote(name))) AS rows_hashed
                 """).rows[0]
             // A DEFAULT's sequence is named with its database: compared with that name taken out.
-            let create = (try connection.query("SHOW CREATE TABLE \(quotedDatabase).\(quote(name))").rows[0].string(1) ?? "")
-                .replacing(quotedDatabase + ".", with: "`DB`.")
+            let create = SQLTestText.replacing(quotedDatabase + ".", with: "`DB`.",
+                                               in: try connection.query("SHOW CREATE TABLE \(quotedDatabase).\(quote(name))").rows[0].string(1) ?? "")
             tables.append(Table(name: name, createStatement: create, rowCount: sums.string(0) ?? "", hashSums: sums.string(1) ?? ""))
         }
         // Definitions name their database (`db`.`t`): compared with that name taken out.
         func rows(_ sql: String) throws -> [String] {
             try connection.query(sql).rows.map { row in
-                (0..<row.values.count).map { row.string($0) ?? "NULL" }.joined(separator: " | ")
-                    .replacing(quote(database) + ".", with: "`DB`.")
+                SQLTestText.replacing(quote(database) + ".", with: "`DB`.",
+                                      in: (0..<row.values.count).map { row.string($0) ?? "NULL" }.joined(separator: " | "))
             }
         }
         let schema = literal(database)

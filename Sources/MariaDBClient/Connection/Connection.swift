@@ -33,7 +33,15 @@ public final class Connection {
             }
         }
         if connected == nil { throw Self.error(of: handle, scrubbing: options.password) }
+        // TLS that was asked for is there, or the connection is refused: never plaintext.
+        if options.tls.isRequested && mysql_get_ssl_cipher(handle) == nil {
+            throw MariaDBError(code: UInt32(CR_SSL_CONNECTION_ERROR), sqlState: "HY000",
+                               message: "TLS was required but the connection to \(options) is not encrypted (the server does not offer TLS); refusing to go on in plaintext")
+        }
     }
+
+    /// The TLS cipher of the connection, or nil when it is not encrypted.
+    public var tlsCipher: String? { mysql_get_ssl_cipher(handle).map { String(cString: $0) } }
 
     deinit { mysql_close(handle) }
 
@@ -50,27 +58,36 @@ public final class Connection {
         return affected == UInt64.max ? 0 : affected
     }
 
-    /// Runs a statement given as bytes (a restore's statements are never made into Strings);
-    /// returns the number of affected rows. A result set, if any, is read and discarded.
+    /// Runs a statement given as bytes (SQL text is built and read as bytes, never as
+    /// Strings); returns the number of affected rows. A result set, if any, is read and discarded.
     @discardableResult
     public func execute(bytes sql: UnsafeRawBufferPointer) throws -> UInt64 {
-        let failed = mysql_real_query(handle, sql.baseAddress?.assumingMemoryBound(to: CChar.self), UInt(sql.count))
-        if failed != 0 { throw currentError() }
+        try send(bytes: sql)
         try discardResult()
         let affected = mysql_affected_rows(handle)
         try discardRemainingResults()
         return affected == UInt64.max ? 0 : affected
     }
 
-    /// Makes `database` the default database (`USE`), without a statement to parse.
-    public func selectDatabase(_ database: String) throws {
-        if mysql_select_db(handle, database) != 0 { throw currentError() }
+    @discardableResult
+    public func execute(bytes sql: [UInt8]) throws -> UInt64 {
+        try sql.withUnsafeBytes { try execute(bytes: $0) }
+    }
+
+    /// Makes `database` (its bytes) the default database (`USE`), without a statement to parse.
+    public func selectDatabase(bytes database: [UInt8]) throws {
+        let terminated = database.map { CChar(bitPattern: $0) } + [0]
+        if mysql_select_db(handle, terminated) != 0 { throw currentError() }
     }
 
     /// Runs a query and reads its whole (small) result into memory.
     public func query(_ sql: String) throws -> QueryResult {
+        try query(bytes: Array(sql.utf8))
+    }
+
+    public func query(bytes sql: [UInt8]) throws -> QueryResult {
         var collector = QueryResultCollector()
-        try stream(sql, into: &collector)
+        try stream(bytes: sql, into: &collector)
         return QueryResult(columns: collector.columns, rows: collector.rows)
     }
 
@@ -82,7 +99,12 @@ public final class Connection {
     /// handler's error is rethrown.
     @discardableResult
     public func stream<Handler: RowHandler & ~Copyable>(_ sql: String, into handler: inout Handler) throws -> UInt64 {
-        try send(sql)
+        try stream(bytes: Array(sql.utf8), into: &handler)
+    }
+
+    @discardableResult
+    public func stream<Handler: RowHandler & ~Copyable>(bytes sql: [UInt8], into handler: inout Handler) throws -> UInt64 {
+        try sql.withUnsafeBytes { try send(bytes: $0) }
         guard let result = mysql_use_result(handle) else {
             if mysql_field_count(handle) != 0 { throw currentError() }
             try handler.start(columns: [])
@@ -140,10 +162,11 @@ public final class Connection {
 
     private func send(_ sql: String) throws {
         var sql = sql
-        let failed = sql.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { mysql_real_query(handle, $0.baseAddress, UInt(bytes.count)) }
-        }
-        if failed != 0 { throw currentError() }
+        try sql.withUTF8 { try send(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    private func send(bytes sql: UnsafeRawBufferPointer) throws {
+        if mysql_real_query(handle, sql.baseAddress?.assumingMemoryBound(to: CChar.self), UInt(sql.count)) != 0 { throw currentError() }
     }
 
     /// Reads and drops the current result, if the statement produced a result set.

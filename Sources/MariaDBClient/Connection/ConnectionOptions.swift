@@ -24,7 +24,9 @@ public struct ConnectionOptions: Sendable {
         case file(path: String, group: String)
     }
 
-    /// TLS settings, named as the `--ssl-*` options. TLS is used when `enabled` or any file is set.
+    /// TLS settings, named as the `--ssl-*` options. TLS is used — and then required: a server
+    /// that does not offer it is an error, never a plaintext connection — when `enabled` or
+    /// any file is set.
     public struct TLS: Sendable, Equatable {
         public var enabled = false
         public var certificateAuthority: String?
@@ -38,7 +40,7 @@ public struct ConnectionOptions: Sendable {
 
         public init() {}
 
-        var isRequested: Bool {
+        public var isRequested: Bool {
             enabled || verifyServerCertificate || certificateAuthority != nil
                 || certificateAuthorityPath != nil || certificate != nil || key != nil
                 || cipher != nil

@@ -31,11 +31,17 @@ extension MariaDBError {
     public static let serverGone: UInt32 = UInt32(CR_SERVER_GONE_ERROR)
     public static let noSuchTable: UInt32 = UInt32(ER_NO_SUCH_TABLE)
     public static let parseError: UInt32 = UInt32(ER_PARSE_ERROR)
+    public static let lockWaitTimeout: UInt32 = UInt32(ER_LOCK_WAIT_TIMEOUT)
+    public static let deadlock: UInt32 = UInt32(ER_LOCK_DEADLOCK)
 
     /// Replaces every occurrence of `secret` in `message`, so a password echoed back by the
     /// server (a syntax error quoting `IDENTIFIED BY '...'`) never reaches a log.
     static func scrubbing(_ message: String, of secret: String?) -> String {
         guard let secret, !secret.isEmpty else { return message }
-        return message.replacing(secret, with: "***")
+        // By bytes: a Character-wise search misses a secret that starts with a combining mark.
+        let needle = Array(secret.utf8)
+        var bytes = Array(message.utf8)
+        while let range = bytes.firstRange(of: needle) { bytes.replaceSubrange(range, with: Array("***".utf8)) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -3,26 +3,37 @@
 public final class DedicatedConnection: Sendable {
     private let thread: ConnectionThread
     private let holder: Holder
+    /// The server's id of the connection (`CONNECTION_ID()`), the target of `KILL`.
+    public let connectionID: UInt
 
     /// Opens a connection on a new thread of its own.
     public static func open(_ options: ConnectionOptions, name: String = "swiftdump-connection") async throws -> DedicatedConnection {
         let thread = ConnectionThread(name: name)
         let holder = Holder()
-        try await thread.run { holder.connection = try Connection(options) }
-        return DedicatedConnection(thread: thread, holder: holder)
+        let id = try await thread.run {
+            let connection = try Connection(options)
+            holder.connection = connection
+            return connection.connectionID
+        }
+        return DedicatedConnection(thread: thread, holder: holder, connectionID: id)
     }
 
     /// Opens a connection on a new thread of its own, blocking the caller until it is open.
     public static func openAndWait(_ options: ConnectionOptions, name: String = "swiftdump-connection") throws -> DedicatedConnection {
         let thread = ConnectionThread(name: name)
         let holder = Holder()
-        try thread.runAndWait { holder.connection = try Connection(options) }
-        return DedicatedConnection(thread: thread, holder: holder)
+        let id = try thread.runAndWait {
+            let connection = try Connection(options)
+            holder.connection = connection
+            return connection.connectionID
+        }
+        return DedicatedConnection(thread: thread, holder: holder, connectionID: id)
     }
 
-    private init(thread: ConnectionThread, holder: Holder) {
+    private init(thread: ConnectionThread, holder: Holder, connectionID: UInt) {
         self.thread = thread
         self.holder = holder
+        self.connectionID = connectionID
     }
 
     /// Runs `body` with the connection, on the connection's thread.

@@ -20,13 +20,13 @@ enum ClientOptionTable {
         OptionDefinition("socket", short: "S", argument: .required(valueName: "name"), group: connectionGroup, help: "The socket file to use for connection."),
         OptionDefinition("protocol", argument: .required(valueName: "name"), group: connectionGroup, help: "The protocol to use for connection (tcp, socket)."),
         OptionDefinition("user", short: "u", argument: .required(valueName: "name"), group: connectionGroup, help: "User for login if not current user."),
-        OptionDefinition("password", short: "p", argument: .optional(valueName: "name"), group: connectionGroup, help: "Password to use when connecting to server. If password is not given it's solicited on the tty."),
+        OptionDefinition("password", short: "p", argument: .optional(valueName: "name"), group: connectionGroup, help: "Password to use when connecting to server. If password is not given it's solicited on the tty.", secret: true),
         OptionDefinition("compress", short: "C", group: connectionGroup, help: "Use compression in server/client protocol.", default: "FALSE"),
         OptionDefinition("default-character-set", argument: .required(valueName: "name"), group: connectionGroup, help: "Set the default character set.", default: "utf8mb4"),
         OptionDefinition("max-allowed-packet", argument: .required(valueName: "#"), group: connectionGroup, help: "The maximum packet length to send to or receive from server.", default: "25165824"),
         OptionDefinition("net-buffer-length", argument: .required(valueName: "#"), group: connectionGroup, help: "The buffer size for TCP/IP and socket communication; also the size at which extended INSERTs are split.", default: "1046528"),
         OptionDefinition("connect-timeout", argument: .required(valueName: "#"), group: connectionGroup, help: "Seconds to wait for the connection.", default: "10"),
-        OptionDefinition("ssl", group: connectionGroup, help: "Enable TLS for the connection.", default: "FALSE"),
+        OptionDefinition("ssl", group: connectionGroup, help: "Require TLS: a server without it is an error, never a plaintext connection. On by default over TCP; --skip-ssl allows plaintext.", default: "TRUE over TCP"),
         OptionDefinition("ssl-ca", argument: .required(valueName: "name"), group: connectionGroup, help: "CA file in PEM format (implies --ssl)."),
         OptionDefinition("ssl-capath", argument: .required(valueName: "name"), group: connectionGroup, help: "CA directory (implies --ssl)."),
         OptionDefinition("ssl-cert", argument: .required(valueName: "name"), group: connectionGroup, help: "X509 cert in PEM format (implies --ssl)."),
@@ -45,6 +45,8 @@ enum ClientOptionTable {
 /// What the client options resolve to.
 struct ClientSettings: Sendable {
     var connection = ConnectionOptions()
+    /// `--ssl` or `--skip-ssl` as given (nil: neither): TLS is required over TCP unless skipped.
+    var explicitTLS: Bool?
     /// `-p` without a value: ask on the terminal.
     var promptForPassword = false
     var characterSet = "utf8mb4"
@@ -78,7 +80,7 @@ struct ClientSettings: Sendable {
         case "max-allowed-packet": maxAllowedPacket = UInt(try DumpOptions.number(text, option.name, maximum: 1 << 30))
         case "net-buffer-length": netBufferLength = try DumpOptions.number(text, option.name, maximum: 16 << 20)
         case "connect-timeout": connection.connectTimeout = UInt32(try DumpOptions.number(text, option.name, maximum: 31_536_000))
-        case "ssl": connection.tls.enabled = on
+        case "ssl": explicitTLS = on
         case "ssl-ca": connection.tls.certificateAuthority = text
         case "ssl-capath": connection.tls.certificateAuthorityPath = text
         case "ssl-cert": connection.tls.certificate = text
@@ -108,6 +110,25 @@ struct ClientSettings: Sendable {
         connection.characterSet = characterSet
         connection.maxAllowedPacket = maxAllowedPacket
         connection.netBufferLength = UInt(netBufferLength)
+        switch explicitTLS {
+        case false?:
+            // --skip-ssl: the only way to a plaintext connection over TCP.
+            connection.tls = ConnectionOptions.TLS()
+        case true?:
+            connection.tls.enabled = true
+        case nil:
+            connection.tls.enabled = connection.tls.enabled || usesTCP
+        }
         return nil
+    }
+
+    /// The connection goes over TCP: asked for, or a host other than localhost (libmariadb
+    /// takes the unix socket for localhost and for no host).
+    var usesTCP: Bool {
+        switch connection.transport {
+        case .tcp: true
+        case .socket: false
+        case .automatic: connection.host != nil && connection.host != "localhost"
+        }
     }
 }

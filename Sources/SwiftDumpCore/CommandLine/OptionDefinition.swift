@@ -19,14 +19,19 @@ public struct OptionDefinition: Sendable {
     public let help: String
     /// The default as `--help` shows it ("TRUE", "16777216"); nil when there is none to show.
     public let defaultValue: String?
+    /// Its value is a secret (the password): where it stood on the command line is recorded,
+    /// so it can be overwritten in the process's arguments, and it is never shown.
+    public let isSecret: Bool
 
-    public init(_ name: String, short: Character? = nil, argument: Argument = .none, group: String, help: String, default defaultValue: String? = nil) {
+    public init(_ name: String, short: Character? = nil, argument: Argument = .none, group: String, help: String,
+                default defaultValue: String? = nil, secret: Bool = false) {
         self.name = name
         self.short = short
         self.argument = argument
         self.group = group
         self.help = help
         self.defaultValue = defaultValue
+        self.isSecret = secret
     }
 
     var isBoolean: Bool { argument == .none }
@@ -44,10 +49,19 @@ public struct ParsedOption: Sendable, Equatable {
 
     public let name: String
     public let value: Value
+    /// `FILE:LINE` for an option an option file gave; nil for the command line.
+    public var origin: String?
 
-    public init(_ name: String, _ value: Value) {
+    public init(_ name: String, _ value: Value, origin: String? = nil) {
         self.name = name
         self.value = value
+        self.origin = origin
+    }
+
+    /// `error` with where the option came from, when an option file gave it.
+    func located(_ error: DumpError) -> DumpError {
+        guard let origin, case .usage(let message) = error else { return error }
+        return .usage("\(origin): \(message)")
     }
 
     /// A boolean's setting: on unless turned off (`--skip-X`, `--X=0`).
@@ -65,6 +79,9 @@ public struct ParsedArguments: Sendable, Equatable {
     public var options: [ParsedOption] = []
     public var positionals: [String] = []
     public var warnings: [String] = []
+    /// Where a secret option's value starts in the arguments parsed: its argument's index and
+    /// the offset of its first byte there (`-vpSECRET`: argument 0, offset 3).
+    public var secretValues: [ArgumentSpan] = []
 
     public init() {}
 
@@ -73,6 +90,12 @@ public struct ParsedArguments: Sendable, Equatable {
         guard let last = options.last(where: { $0.name == name }) else { return false }
         return last.value != .flag(false)
     }
+}
+
+/// A place in the command line: an argument and a byte offset in it.
+public struct ArgumentSpan: Sendable, Equatable {
+    public let argument: Int
+    public let offset: Int
 }
 
 /// A command-line mistake, with the exit code my_getopt gives it (mysqldump exits with that).

@@ -42,8 +42,20 @@ public struct OptionFiles: Sendable {
         return selection
     }
 
+    /// An option an option file gives, as a `--name=value` argument, and where it stands.
+    public struct Argument: Sendable, Equatable {
+        public let text: String
+        public let file: String
+        public let line: Int
+    }
+
     /// The arguments the option files contribute, in file order.
     public func arguments(for selection: Selection) throws(OptionFileError) -> [String] {
+        try located(for: selection).map(\.text)
+    }
+
+    /// The same, each with its file and line (for messages about it).
+    public func located(for selection: Selection) throws(OptionFileError) -> [Argument] {
         if selection.noDefaults { return [] }
         var files: [String]
         if let only = selection.defaultsFile {
@@ -59,19 +71,23 @@ public struct OptionFiles: Sendable {
         }
         var wanted = Set(groups)
         if let suffix = selection.groupSuffix { for group in groups { wanted.insert(group + suffix) } }
-        var arguments: [String] = []
+        var arguments: [Argument] = []
         for file in files where FileSystem.isReadable(file) {
             try read(file, groups: wanted, depth: 0, into: &arguments)
         }
         return arguments
     }
 
-    private func read(_ path: String, groups: Set<String>, depth: Int, into arguments: inout [String]) throws(OptionFileError) {
+    private func read(_ path: String, groups: Set<String>, depth: Int, into arguments: inout [Argument]) throws(OptionFileError) {
         guard depth < 10 else { throw OptionFileError("\(path): !include nested too deeply") }
         guard let contents = FileSystem.contents(of: path) else { throw OptionFileError("Could not read option file \(path)") }
         var inWantedGroup = false
+        var inAnyGroup = false
         for (number, rawLine) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingWhitespace()
+            func malformed(_ problem: String) -> OptionFileError {
+                OptionFileError("\(path):\(number + 1): \(problem): \(line)")
+            }
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("!includedir") {
                 let directory = String(line.dropFirst("!includedir".count)).trimmingWhitespace()
@@ -86,33 +102,45 @@ public struct OptionFiles: Sendable {
                 try read(file, groups: groups, depth: depth + 1, into: &arguments)
                 continue
             }
+            if line.hasPrefix("!") { throw malformed("unknown directive (only !include and !includedir are)") }
             if line.hasPrefix("[") {
-                guard let end = line.firstIndex(of: "]") else {
-                    throw OptionFileError("\(path):\(number + 1): wrong group definition")
+                guard let end = line.firstIndex(of: "]"), line[line.index(after: end)...].trimmingWhitespace().isEmpty else {
+                    throw malformed("wrong group definition")
                 }
                 let group = line[line.index(after: line.startIndex)..<end].trimmingWhitespace()
+                guard !group.isEmpty else { throw malformed("a group without a name") }
                 inWantedGroup = groups.contains(group)
+                inAnyGroup = true
                 continue
             }
+            guard inAnyGroup else { throw malformed("an option before any [group]") }
             guard inWantedGroup else { continue }
+            let argument: String
             if let equals = line.firstIndex(of: "=") {
                 let name = line[..<equals].trimmingWhitespace()
-                let value = Self.value(String(line[line.index(after: equals)...]).trimmingWhitespace())
-                arguments.append("--\(name)=\(value)")
+                guard !name.isEmpty, !name.contains(where: { $0 == " " || $0 == "\t" }) else { throw malformed("not a name=value line") }
+                guard let value = Self.value(String(line[line.index(after: equals)...]).trimmingWhitespace()) else {
+                    throw malformed("a quoted value that is not closed")
+                }
+                argument = "--\(name)=\(value)"
             } else {
-                arguments.append("--\(line)")
+                guard !line.contains(where: { $0 == " " || $0 == "\t" }) else { throw malformed("not an option name") }
+                argument = "--\(line)"
             }
+            arguments.append(Argument(text: argument, file: path, line: number + 1))
         }
     }
 
-    /// An option value with its quotes and escapes resolved, or a trailing comment removed.
-    static func value(_ raw: String) -> String {
+    /// An option value with its quotes and escapes resolved, or a trailing comment removed;
+    /// nil when a quote is not closed.
+    static func value(_ raw: String) -> String? {
         guard let quote = raw.first, quote == "\"" || quote == "'" else {
             if let comment = raw.range(of: " #") ?? raw.range(of: "\t#") { return String(raw[..<comment.lowerBound]).trimmingWhitespace() }
             return raw
         }
         var result = ""
         var escaped = false
+        var closed = false
         for character in raw.dropFirst() {
             if escaped {
                 switch character {
@@ -128,12 +156,13 @@ public struct OptionFiles: Sendable {
             } else if character == "\\" {
                 escaped = true
             } else if character == quote {
+                closed = true
                 break
             } else {
                 result.append(character)
             }
         }
-        return result
+        return closed ? result : nil
     }
 }
 

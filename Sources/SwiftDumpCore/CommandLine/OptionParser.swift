@@ -21,14 +21,14 @@ public struct OptionParser: Sendable {
     public func parse(_ arguments: [String]) throws(CommandLineError) -> ParsedArguments {
         var parsed = ParsedArguments()
         var remaining = arguments[...]
-        while let argument = remaining.popFirst() {
+        while let index = remaining.indices.first, let argument = remaining.popFirst() {
             if argument == "--" {
                 parsed.positionals.append(contentsOf: remaining)
                 break
             } else if argument.hasPrefix("--") {
-                try parseLong(String(argument.dropFirst(2)), remaining: &remaining, into: &parsed)
-            } else if argument.hasPrefix("-") && argument.count > 1 {
-                try parseShort(Array(argument.dropFirst()), remaining: &remaining, into: &parsed)
+                try parseLong(String(argument.dropFirst(2)), at: index, remaining: &remaining, into: &parsed)
+            } else if argument.hasPrefix("-") && argument.utf8.count > 1 {
+                try parseShort(Array(argument.utf8.dropFirst()), at: index, remaining: &remaining, into: &parsed)
             } else {
                 parsed.positionals.append(argument)
             }
@@ -38,7 +38,7 @@ public struct OptionParser: Sendable {
 
     // MARK: Long options
 
-    private func parseLong(_ text: String, remaining: inout ArraySlice<String>, into parsed: inout ParsedArguments) throws(CommandLineError) {
+    private func parseLong(_ text: String, at index: Int, remaining: inout ArraySlice<String>, into parsed: inout ParsedArguments) throws(CommandLineError) {
         let given = "--" + text
         let (rawName, attached) = splitValue(text)
         var name = String(rawName.map { $0 == "_" ? "-" : $0 })
@@ -78,6 +78,10 @@ public struct OptionParser: Sendable {
         case .optional:
             if resolution.prefix != nil { throw unknown(given) }
             parsed.options.append(ParsedOption(definition.name, attached.map { .text($0) } ?? .absent))
+            if definition.isSecret && attached != nil {
+                // `--` + the name as given + `=`.
+                parsed.secretValues.append(ArgumentSpan(argument: index, offset: 2 + rawName.utf8.count + 1))
+            }
         }
     }
 
@@ -119,14 +123,18 @@ public struct OptionParser: Sendable {
 
     // MARK: Short options
 
-    private func parseShort(_ letters: [Character], remaining: inout ArraySlice<String>, into parsed: inout ParsedArguments) throws(CommandLineError) {
+    /// `letters`: the argument's bytes after the dash. Option letters are ASCII; a value
+    /// attached to one is the bytes after it (a value may start with any byte, a combining mark
+    /// included, so the letters are never read as `Character`s).
+    private func parseShort(_ letters: [UInt8], at argument: Int, remaining: inout ArraySlice<String>, into parsed: inout ParsedArguments) throws(CommandLineError) {
         var index = 0
         while index < letters.count {
-            let letter = letters[index]
-            guard let definition = definitions.first(where: { $0.short == letter }) else {
-                throw unknown("-\(letter)")
+            let byte = letters[index]
+            let letter = Character(Unicode.Scalar(byte))
+            guard byte < 0x80, let definition = definitions.first(where: { $0.short == letter }) else {
+                throw unknown("-" + String(decoding: letters[index...].prefix(byte < 0x80 ? 1 : 4), as: UTF8.self))
             }
-            let rest = String(letters[(index + 1)...])
+            let rest = String(decoding: letters[(index + 1)...], as: UTF8.self)
             switch definition.argument {
             case .none:
                 parsed.options.append(ParsedOption(definition.name, .flag(true)))
@@ -142,6 +150,10 @@ public struct OptionParser: Sendable {
                 }
             case .optional:
                 parsed.options.append(ParsedOption(definition.name, rest.isEmpty ? .absent : .text(rest)))
+                if definition.isSecret && !rest.isEmpty {
+                    // The dash, the letters up to this one, then the value.
+                    parsed.secretValues.append(ArgumentSpan(argument: argument, offset: 1 + index + 1))
+                }
             }
             return
         }

@@ -62,6 +62,9 @@ public enum DumpCommand: Command {
             log.write("\(program): \(error) when trying to connect", to: &errors)
             return .serverError
         }
+        if options.verbose {
+            log.write("-- Connected: \(connection.hostInfo)\(connection.tlsCipher.map { ", over TLS (\($0))" } ?? ", not encrypted")", to: &errors)
+        }
         let started = Date()
         let progress = DumpProgress()
         let layout: any DumpLayout
@@ -69,11 +72,12 @@ public enum DumpCommand: Command {
             switch options.format {
             case .sql:
                 let output = try OutputStream(path: options.resultFile, compression: options.effectiveCompression,
-                                              compressionThreads: options.threads)
+                                              compressionThreads: options.threads, permissions: options.permissions)
                 layout = StreamLayout(output: output, progress: progress)
             case .dir:
                 layout = try DirectoryLayout(root: options.outputDirectory ?? "", compression: options.effectiveCompression,
-                                             sessionHeader: DumpText(options: options).fileSessionHeader(), progress: progress)
+                                             sessionHeader: DumpText(options: options).fileSessionHeader(), progress: progress,
+                                             permissions: options.permissions)
             }
         } catch {
             log.write("\(program): \(error)", to: &errors)
@@ -86,6 +90,7 @@ public enum DumpCommand: Command {
             log.write(message, to: &standardError)
         }
         let progressLine = ProgressLine.start(enabled: options.progress ?? (isatty(2) != 0)) { ProgressLine.dump(progress, seconds: $0) }
+        Interruption.describe(program: program) { progress.activity }
         do {
             let skipped = try dumper.run()
             switch layout {
@@ -97,7 +102,7 @@ public enum DumpCommand: Command {
                     manifest.serverVersion = serverInfo
                     manifest.startedAt = ISO8601DateFormatter().string(from: started)
                     manifest.finishedAt = ISO8601DateFormatter().string(from: Date())
-                    manifest.options = Array(CommandLine.arguments.dropFirst()).map(Self.redactingPassword)
+                    manifest.settings = options.settings
                     manifest.snapshot = dumper.proof
                     manifest.notCoveredBySnapshot = dumper.notCovered
                 }
@@ -106,20 +111,28 @@ public enum DumpCommand: Command {
             }
             progressLine?.stop()
             if !dumper.notCovered.isEmpty && !options.verbose {
-                let outside = dumper.notCovered.filter { !$0.lowercased().hasPrefix("mysql.") }
+                let outside = dumper.notCovered.filter { $0.database.asciiLowercased != "mysql" }
                 if !outside.isEmpty {
-                    log.write("\(program): Warning: not covered by the snapshot (non-transactional, read after the lock was released): \(outside.prefix(10).joined(separator: ", "))\(outside.count > 10 ? ", ..." : ""); use --lock-all-tables to hold the lock for the whole dump", to: &errors)
+                    log.write("\(program): Warning: not covered by the snapshot (non-transactional, read after the lock was released): \(outside.prefix(10).map(\.description).joined(separator: ", "))\(outside.count > 10 ? ", ..." : ""); use --lock-all-tables to hold the lock for the whole dump", to: &errors)
                 }
             }
             if options.verbose { log.write("-- Disconnecting from \(options.connection.host ?? "localhost")...", to: &errors) }
             return skipped > 0 ? .serverError : .success
         } catch {
             progressLine?.stop()
+            let activity = progress.activity
             (layout as? StreamLayout)?.abandon(error)
-            if options.format == .dir {
-                log.write("\(program): the directory dump in \(options.outputDirectory ?? "") is incomplete (no manifest.json)", to: &errors)
+            if let directory = layout as? DirectoryLayout {
+                directory.abandon()
+                log.write("\(program): the directory dump in \(options.outputDirectory ?? "") failed; the files it had written were removed", to: &errors)
+            }
+            if activity.hasPrefix("while reading") && !(error is ReadError) {
+                log.write("\(program): the dump stopped \(activity)", to: &errors)
             }
             switch error {
+            case let error as ReadError:
+                log.write("\(program): \(error)", to: &errors)
+                return .serverError
             case let error as OutputError:
                 log.write("\(program): \(error)", to: &errors)
                 return .writeError
@@ -129,21 +142,13 @@ public enum DumpCommand: Command {
             case let error as DumpError:
                 log.write("\(program): \(error)", to: &errors)
                 if case .illegalTable = error { return .illegalTable }
+                if case .lockTimeout = error { return .serverError }
                 return .usage
             default:
                 log.write("\(program): \(error)", to: &errors)
                 return .serverError
             }
         }
-    }
-}
-
-extension DumpCommand {
-    /// A command-line argument fit for the manifest: a password given on it is not kept.
-    static func redactingPassword(_ argument: String) -> String {
-        if argument.hasPrefix("--password=") { return "--password=***" }
-        if argument.hasPrefix("-p") && argument.count > 2 && !argument.hasPrefix("--") { return "-p***" }
-        return argument
     }
 }
 

@@ -41,6 +41,8 @@ public enum RestoreCommand: Command {
             errors.write("\(program): \(problem)\n")
             return .usage
         }
+        let input = options.input
+        Interruption.describe(program: program) { "while restoring \(input); the target is partly loaded (a directory restore continues with --resume)" }
         let restorer = Restorer(options: options, report: { message in
             var standardError = StandardStream.error
             standardError.write(message + "\n")
@@ -61,24 +63,20 @@ public enum RestoreCommand: Command {
             // Problems with the input that --force accepted were reported before loading; failed
             // statements make the restore incomplete.
             return summary.skippedFailures.isEmpty ? .success : .serverError
-        } catch let error as InputError {
-            errors.write("\(program): \(error)\n")
-            return .inputRefused
-        } catch let error as DumpError {
-            errors.write("\(program): \(error)\n")
-            return .usage
-        } catch let error as VerificationError {
-            errors.write("\(program): \(error)\n")
-            return .verificationFailed
-        } catch let error as StatementFailure {
-            errors.write("\(program): \(error)\n")
-            return .serverError
-        } catch let error as MariaDBError {
-            errors.write("\(program): \(error)\n")
-            return .serverError
         } catch {
             errors.write("\(program): \(error)\n")
-            return .serverError
+            return exitCode(for: error)
+        }
+    }
+
+    /// 7 for refused input, 1 for usage, 8 for a failed verification, 2 for the rest (the server).
+    static func exitCode(for error: any Error) -> ExitCode {
+        switch error {
+        case is InputError: .inputRefused
+        case let error as DumpError: if case .lockTimeout = error { .serverError } else { .usage }
+        case is VerificationError: .verificationFailed
+        case let error as IncompleteRestore: exitCode(for: error.cause)
+        default: .serverError
         }
     }
 }

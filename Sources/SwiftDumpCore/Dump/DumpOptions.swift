@@ -5,9 +5,9 @@ import MariaDBClient
 public struct DumpOptions: Sendable {
     public enum Scope: Sendable, Equatable {
         /// `db [tables...]`: no CREATE DATABASE/USE; all tables when the list is empty.
-        case tables(database: String, tables: [String])
+        case tables(database: SQLName, tables: [SQLName])
         /// `-B db...`: each database with CREATE DATABASE and USE.
-        case databases([String])
+        case databases([SQLName])
         /// `-A`.
         case allDatabases
     }
@@ -20,10 +20,11 @@ public struct DumpOptions: Sendable {
     }
     public var scope: Scope = .allDatabases
     /// The first name argument, as the header's "Database:" line shows it.
-    public var headerDatabase = ""
+    public var headerDatabase: SQLName = ""
 
-    public var ignoredTables: Set<String> = []
-    public var ignoredDatabases: Set<String> = []
+    /// `db.table`, as mysqldump compares them (the bytes of both names around a dot).
+    public var ignoredTables: Set<SQLName> = []
+    public var ignoredDatabases: Set<SQLName> = []
     public var whereCondition: String?
     public var noData = false
     public var noCreateInfo = false
@@ -79,7 +80,12 @@ public struct DumpOptions: Sendable {
     /// Tables whose estimated size exceeds this are cut into key ranges.
     public var chunkSize: UInt64 = 64 << 20
     public var noLock = false
-    public var lockWaitTimeout: Int?
+    /// Hold back DDL while the dump reads (BACKUP STAGE BLOCK_DDL).
+    public var ddlLock = true
+    /// Seconds any of the dump's connections waits for a lock before it gives up.
+    public var lockWaitTimeout = 30
+    /// Who may read the files and directories the dump creates.
+    public var permissions = OutputStream.Permissions()
     /// nil: decided by the result file's extension.
     public var compression: CompressionFormat??
     public enum Format: String, Sendable {
@@ -112,14 +118,26 @@ extension DumpOptions {
     /// and the consistency options constrain each other once everything is read.
     public mutating func apply(_ parsed: ParsedArguments) throws(DumpError) {
         for option in parsed.options {
+            do {
+                try apply(option)
+            } catch {
+                throw option.located(error)
+            }
+        }
+        try resolveScope(parsed)
+        try resolveConsistency()
+    }
+
+    private mutating func apply(_ option: ParsedOption) throws(DumpError) {
+        do {
             let on = option.isOn
             let text = option.text
-            if try client.apply(option) { continue }
+            if try client.apply(option) { return }
             switch option.name {
             case "ignore-table":
                 guard let text, text.contains(".") else { throw .usage("Illegal use of option --ignore-table=<database>.<table>") }
-                ignoredTables.insert(text)
-            case "ignore-database": if let text { ignoredDatabases.insert(text) }
+                ignoredTables.insert(SQLName(text))
+            case "ignore-database": if let text { ignoredDatabases.insert(SQLName(text)) }
             case "where": whereCondition = text
             case "no-data": noData = on
             case "no-create-info": noCreateInfo = on
@@ -171,7 +189,13 @@ extension DumpOptions {
             case "threads": threads = max(1, try Self.number(text, option.name, maximum: 256))
             case "chunk-size": chunkSize = UInt64(try Self.number(text, option.name, maximum: Int.max / 2))
             case "no-lock": noLock = on
-            case "lock-wait-timeout": lockWaitTimeout = try Self.number(text, option.name, maximum: 31_536_000)
+            case "ddl-lock": ddlLock = on
+            case "lock-wait-timeout": lockWaitTimeout = max(1, try Self.number(text, option.name, maximum: 31_536_000))
+            case "umask":
+                guard let text, let mask = mode_t(text, radix: 8), mask <= 0o777 else {
+                    throw .usage("--umask takes octal permission bits (077, 027, 022), not '\(text ?? "")'")
+                }
+                permissions = OutputStream.Permissions(umask: mask)
             case "compress-output": compression = .some(try Self.compressionFormat(text ?? ""))
             case "format":
                 guard let text, let value = Format(rawValue: text.lowercased()) else {
@@ -190,8 +214,6 @@ extension DumpOptions {
                 throw .usage("option '--\(option.name)' is not supported by swiftdump yet")
             }
         }
-        try resolveScope(parsed)
-        try resolveConsistency()
     }
 
     private mutating func resolveScope(_ parsed: ParsedArguments) throws(DumpError) {
@@ -206,10 +228,10 @@ extension DumpOptions {
             default: break
             }
         }
-        let names = parsed.positionals
+        let names = parsed.positionals.map { SQLName($0) }
         headerDatabase = names.first ?? ""
         if all {
-            guard names.isEmpty else { throw .usage("--all-databases takes no database names (got \(names.joined(separator: " ")))") }
+            guard names.isEmpty else { throw .usage("--all-databases takes no database names (got \(parsed.positionals.joined(separator: " ")))") }
             scope = .allDatabases
         } else if databasesMode {
             guard !names.isEmpty else { throw .usage("--databases needs at least one database name") }
@@ -281,5 +303,70 @@ extension DumpOptions {
             throw .usage("Error while setting value '\(text ?? "")' to '\(option.replacing("-", with: "_"))'")
         }
         return value * multiplier
+    }
+}
+
+/// What a directory dump's manifest records of how it was made: the settings in effect after
+/// the option files and the command line were read — never the command line itself, which
+/// may carry a password in any of the forms my_getopt accepts.
+public struct DumpSettings: Codable, Sendable, Equatable {
+    public struct Server: Codable, Sendable, Equatable {
+        public var host: String?
+        public var port: UInt32?
+        public var socket: String?
+        public var user: String?
+        public var tls: Bool
+        public var verifiesServerCertificate: Bool
+    }
+
+    public var server: Server
+    public var scope: String
+    public var databases: [SQLName]
+    public var tables: [SQLName]
+    public var ignoredTables: [SQLName]
+    public var ignoredDatabases: [SQLName]
+    public var whereCondition: String?
+    public var threads: Int
+    public var chunkSize: UInt64
+    public var compression: String
+    public var characterSet: String
+    public var order: String
+    public var noData: Bool
+    public var noCreateInfo: Bool
+    public var routines: Bool
+    public var events: Bool
+    public var triggers: Bool
+    public var hexBlob: Bool
+    public var tzUTC: Bool
+    public var completeInsert: Bool
+    public var extendedInsert: Bool
+    public var insertIgnore: Bool
+    public var replace: Bool
+    public var dumpHistory: Bool
+    public var skipDefiner: Bool
+    public var lockAllTables: Bool
+    public var noLock: Bool
+    public var masterData: Int
+}
+
+extension DumpOptions {
+    /// The settings a manifest records (``DumpSettings``).
+    public var settings: DumpSettings {
+        let connection = self.connection
+        let (scopeName, databases, tables): (String, [SQLName], [SQLName]) = switch scope {
+        case .tables(let database, let tables): ("tables", [database], tables)
+        case .databases(let names): ("databases", names, [])
+        case .allDatabases: ("all-databases", [], [])
+        }
+        return DumpSettings(
+            server: .init(host: connection.host, port: connection.port == 0 ? nil : connection.port, socket: connection.socket,
+                          user: connection.user, tls: connection.tls.isRequested, verifiesServerCertificate: connection.tls.verifyServerCertificate),
+            scope: scopeName, databases: databases, tables: tables,
+            ignoredTables: ignoredTables.sorted(), ignoredDatabases: ignoredDatabases.sorted(), whereCondition: whereCondition,
+            threads: threads, chunkSize: chunkSize, compression: effectiveCompression?.name ?? "none", characterSet: characterSet,
+            order: order.rawValue, noData: noData, noCreateInfo: noCreateInfo, routines: routines, events: events, triggers: triggers,
+            hexBlob: hexBlob, tzUTC: tzUTC, completeInsert: completeInsert, extendedInsert: extendedInsert, insertIgnore: insertIgnore,
+            replace: replace, dumpHistory: dumpHistory, skipDefiner: skipDefiner, lockAllTables: lockAllTables, noLock: noLock,
+            masterData: masterData)
     }
 }

@@ -21,16 +21,19 @@ final class Dumper {
     /// The order of everything, and the foreign keys that wait for the data.
     private var plan = DumpPlan(databases: [], deferred: [:], views: [])
     /// The FOREIGN KEY clauses taken out of CREATE TABLE, to add after all data, in dump order.
-    private var deferredClauses: [(database: String, table: String, clause: [UInt8])] = []
+    private var deferredClauses: [(table: TableID, clause: [UInt8])] = []
     /// The server's size estimates for the current database's tables.
-    private var sizes: [String: (bytes: UInt64, rows: UInt64)] = [:]
+    private var sizes: [SQLName: (bytes: UInt64, rows: UInt64)] = [:]
 
     /// How the rows are read; set once the consistency is established.
     private var reading: ChunkReading
     private var readers: ReaderPool?
     private var snapshot: SnapshotGroup?
+    /// DDL held back for a one-connection --single-transaction dump (the snapshot group holds
+    /// its own otherwise).
+    private var ddlBlock: DDLBlock?
     /// Tables whose rows a snapshot does not protect (non-transactional engines).
-    private(set) var notCovered: [String] = []
+    private(set) var notCovered: [TableID] = []
     private(set) var proof: SnapshotProof?
 
     init(options: DumpOptions, connection: Connection, layout: any DumpLayout, progress: DumpProgress, report: @escaping (String) -> Void) {
@@ -52,21 +55,22 @@ final class Dumper {
             // connections' snapshots.
             readers?.stop()
             snapshot?.finish()
+            ddlBlock?.release(report: { [options, report] message in if options.verbose { report(message) } })
         }
         try prepareSession()
         let databases = try selectedDatabases()
         let position = options.threads > 1 ? try startSnapshot() : try establishConsistency(databases: databases)
 
-        var entries: [String: [Catalog.Entry]] = [:]
+        var entries: [SQLName: [Catalog.Entry]] = [:]
         var foreignKeys: [Catalog.ForeignKey] = []
-        var viewDefinitions: [DumpPlan.TableID: String] = [:]
+        var viewDefinitions: [TableID: [UInt8]] = [:]
         for database in databases {
             entries[database] = try selectedEntries(of: database)
             if options.order == .dependencies && !options.noCreateInfo {
                 foreignKeys += try catalog.foreignKeys(in: database)
                 if entries[database]?.contains(where: { $0.kind == .view }) == true {
                     for (view, definition) in try catalog.viewDefinitions(in: database) {
-                        viewDefinitions[DumpPlan.TableID(database: database, table: view)] = definition
+                        viewDefinitions[TableID(database: database, table: view)] = definition
                     }
                 }
             }
@@ -93,6 +97,8 @@ final class Dumper {
             }
         }
         if options.threads <= 1 && options.singleTransaction { try connection.execute("COMMIT") }
+        ddlBlock?.release(report: { [options, report] message in if options.verbose { report(message) } })
+        ddlBlock = nil
         if options.lockAllTables { try connection.execute("UNLOCK TABLES") }
         return skippedErrors
     }
@@ -100,7 +106,7 @@ final class Dumper {
     /// Opens the reader connections in one snapshot and reports the proof (-v).
     private func startSnapshot() throws -> ReplicationPosition? {
         if options.flushLogs { try connection.execute("FLUSH LOGS") }
-        let locking: SnapshotGroup.Locking = options.noLock ? .none : options.lockAllTables ? .wholeDump : .brief
+        let locking: SnapshotGroup.Locking = options.noLock ? .none : options.lockAllTables ? .wholeDump : .brief(holdingDDL: options.ddlLock)
         let sessionSetup = sessionStatements
         let group = try SnapshotGroup.start(
             count: options.threads, options: options.connection, locking: locking, lockWaitTimeout: options.lockWaitTimeout,
@@ -127,11 +133,14 @@ final class Dumper {
     private var sessionStatements: [String] {
         var sqlMode = ""
         if !options.createOptions { sqlMode = "NO_KEY_OPTIONS,NO_TABLE_OPTIONS,NO_FIELD_OPTIONS" }
-        var statements = [
+        var statements: [String] = [
             "SET SESSION sql_mode = '\(sqlMode)'",
             "SET SESSION SQL_QUOTE_SHOW_CREATE = \(options.quoteNames ? 1 : 0)",
             // A consumer that stalls (a slow disk, a pipe) must not get the stream cut after 60 s.
             "SET SESSION net_write_timeout = 86400, SESSION net_read_timeout = 86400",
+            // No wait for a lock is unbounded (the server's default is a year): a wait that
+            // ends says what holds the lock.
+            "SET SESSION lock_wait_timeout = \(options.lockWaitTimeout)",
         ]
         if options.tzUTC { statements.append("SET SESSION time_zone = '+00:00'") }
         return statements
@@ -148,13 +157,20 @@ final class Dumper {
     }
 
     /// Takes the locks or snapshot the options ask for and reads the binary log position.
-    private func establishConsistency(databases: [String]) throws -> ReplicationPosition? {
+    private func establishConsistency(databases: [SQLName]) throws -> ReplicationPosition? {
         if options.lockAllTables {
             try connection.execute("FLUSH /*!40101 LOCAL */ TABLES")
             try connection.execute("FLUSH TABLES WITH READ LOCK")
         }
         if options.flushLogs { try connection.execute("FLUSH LOGS") }
         if options.singleTransaction {
+            if !options.noLock && options.ddlLock {
+                do {
+                    ddlBlock = try DDLBlock.take(on: connection, lockWaitTimeout: options.lockWaitTimeout)
+                } catch let error as MariaDBError where error.isAccessDenied {
+                    verbose("-- DDL is not held back (no privilege for BACKUP STAGE: \(error.message))")
+                }
+            }
             try connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             try connection.execute("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */")
         }
@@ -182,15 +198,15 @@ final class Dumper {
 
     // MARK: Databases
 
-    private func selectedDatabases() throws -> [String] {
+    private func selectedDatabases() throws -> [SQLName] {
         switch options.scope {
         case .tables(let database, _):
             return [database]
         case .databases(let names):
             return names.filter { !options.ignoredDatabases.contains($0) }
         case .allDatabases:
-            let skipped: Set<String> = ["information_schema", "performance_schema", "sys"]
-            return try catalog.databases().filter { !skipped.contains($0.lowercased()) && !options.ignoredDatabases.contains($0) }
+            let skipped: Set<SQLName> = ["information_schema", "performance_schema", "sys"]
+            return try catalog.databases().filter { !skipped.contains($0.asciiLowercased) && !options.ignoredDatabases.contains($0) }
         }
     }
 
@@ -206,11 +222,11 @@ final class Dumper {
             try layout.enter(.database(database))
             try layout.write(text.databasePreamble(database, createStatement: create))
         }
-        try connection.execute("USE \(SQLQuoting.identifier(database))")
+        try connection.selectDatabase(database)
         // The log tables cannot be read under LOCK TABLES: as mariadb-dump does, general_log and
         // slow_log are written before the lock, transaction_registry after it is released.
         for entry in entries where entry.kind == .table && Self.isWrittenFirst(entry.name, in: database) {
-            try guarded(entry.name) { try dumpTable(entry.name, in: database, engine: "") }
+            try guarded(entry.name) { try dumpTable(TableID(database: database, table: entry.name), engine: "") }
         }
         // Views are locked too: reading a view's definition under LOCK TABLES needs it. The
         // server's log tables cannot be locked.
@@ -218,9 +234,9 @@ final class Dumper {
         var lockable = entries.filter { !Self.isLogTable($0.name, in: database) }
         if case .pool = reading { lockable = [] }
         if options.lockTables && !lockable.isEmpty {
-            let list = lockable.map { "\(SQLQuoting.identifier($0.name)) READ /*!32311 LOCAL */" }.joined(separator: ",")
+            let list = SQLText.joined(lockable.map { "\(identifier: $0.name) READ /*!32311 LOCAL */" }, separator: ",")
             do {
-                try connection.execute("LOCK TABLES \(list)")
+                try connection.execute("LOCK TABLES \(sql: list)")
             } catch let error as MariaDBError where options.force {
                 // --force: carry on unlocked (a broken table makes the whole lock fail).
                 skippedErrors += 1
@@ -235,17 +251,17 @@ final class Dumper {
             // Tables without rows of their own (merge, federated, blackhole) have nothing to cover.
             let covered = Self.transactionalEngines.union(Self.datalessEngines)
             let uncovered = entries.filter { $0.kind == .table && !covered.contains(engines[$0.name] ?? "InnoDB") && !Self.isLogTable($0.name, in: database) }
-            notCovered += uncovered.map { "\(database).\($0.name) (\(engines[$0.name] ?? ""))" }
+            notCovered += uncovered.map { TableID(database: database, table: $0.name) }
             for entry in uncovered {
-                verbose("-- Not covered by the snapshot (non-transactional engine \(engines[entry.name] ?? "")): \(database).\(entry.name)")
+                verbose("-- Not covered by the snapshot (non-transactional engine \(engines[entry.name] ?? "")): \(TableID(database: database, table: entry.name))")
             }
         }
         for entry in entries where entry.kind == .sequence {
-            try guarded(entry.name) { try dumpSequence(entry.name, in: database) }
+            try guarded(entry.name) { try dumpSequence(TableID(database: database, table: entry.name)) }
         }
         for entry in entries where entry.kind == .table && !Self.isLogTable(entry.name, in: database) {
             try guarded(entry.name) {
-                try dumpTable(entry.name, in: database, engine: engines[entry.name] ?? "", versioned: entry.isVersioned)
+                try dumpTable(TableID(database: database, table: entry.name), engine: engines[entry.name] ?? "", versioned: entry.isVersioned)
             }
         }
         // In dependency order events come last of all (see dumpEventsLast).
@@ -261,7 +277,7 @@ final class Dumper {
         if !lastLogTables.isEmpty {
             if options.lockTables && !lockable.isEmpty { try connection.execute("UNLOCK TABLES") }
             for entry in lastLogTables {
-                try guarded(entry.name) { try dumpTable(entry.name, in: database, engine: "") }
+                try guarded(entry.name) { try dumpTable(TableID(database: database, table: entry.name), engine: "") }
             }
         }
     }
@@ -272,21 +288,21 @@ final class Dumper {
     private func dumpViews() throws {
         guard !plan.views.isEmpty && !options.noCreateInfo else { return }
         let announceEveryDatabase = options.order == .name
-        var current: String?
-        func enter(_ database: String) throws {
+        var current: SQLName?
+        func enter(_ database: SQLName) throws {
             try enterForObjects(database)
             current = database
         }
         for database in plan.databases.map(\.name) where announceEveryDatabase {
             try enter(database)
             for view in plan.views where view.database == database {
-                try guarded(view.table) { try dumpView(view.table, in: database) }
+                try guarded(view.table) { try dumpView(view) }
             }
         }
         guard !announceEveryDatabase else { return }
         for view in plan.views {
             if current != view.database { try enter(view.database) }
-            try guarded(view.table) { try dumpView(view.table, in: view.database) }
+            try guarded(view.table) { try dumpView(view) }
         }
     }
 
@@ -303,12 +319,12 @@ final class Dumper {
     /// Switches to `database` for the views or events that follow: in the output (its USE,
     /// in a stream of several databases; a directory's objects file writes its own) and on the
     /// main connection, which reads their definitions.
-    private func enterForObjects(_ database: String) throws {
+    private func enterForObjects(_ database: SQLName) throws {
         try layout.enter(.objects(database: database))
         if case .tables = options.scope {} else if layout.isSingleStream {
             try layout.write(text.databasePreamble(database, createStatement: nil))
         }
-        try connection.execute("USE \(SQLQuoting.identifier(database))")
+        try connection.selectDatabase(database)
     }
 
     /// The foreign keys left out of CREATE TABLE, added once every table holds its data.
@@ -316,23 +332,23 @@ final class Dumper {
         guard !deferredClauses.isEmpty else { return }
         try layout.enter(.objects(database: nil))
         try layout.write(text.comment("\n--\n-- Foreign keys added after the data (they close a cycle or reference their own table)\n--\n\n"))
-        var current: String?
-        for (database, table, clause) in deferredClauses {
-            if current != database {
+        var current: SQLName?
+        for (table, clause) in deferredClauses {
+            if current != table.database {
                 // A single-database dump names no database: it loads into whichever is current.
                 if !layout.isSingleStream {
-                    try layout.enter(.objects(database: database))
-                } else if case .tables = options.scope {} else { try layout.write("USE \(text.name(database));\n") }
-                current = database
+                    try layout.enter(.objects(database: table.database))
+                } else if case .tables = options.scope {} else { try layout.write("USE \(sql: text.name(table.database));\n" as SQLText) }
+                current = table.database
             }
-            try layout.write(Array("ALTER TABLE \(text.name(table)) ADD ".utf8) + clause + Array(";\n".utf8))
+            try layout.write("ALTER TABLE \(sql: text.name(table.table)) ADD \(sql: clause);\n" as SQLText)
         }
     }
 
 
     /// The objects to dump in `database`: all of them, or the tables named on the command line
     /// (each must exist: mysqldump's "Couldn't find table", exit 6), less --ignore-table.
-    private func selectedEntries(of database: String) throws -> [Catalog.Entry] {
+    private func selectedEntries(of database: SQLName) throws -> [Catalog.Entry] {
         let all = try catalog.entries(of: database)
         var selected = all
         if case .tables(_, let names) = options.scope, !names.isEmpty {
@@ -343,36 +359,50 @@ final class Dumper {
                 return entry
             }
         }
-        return selected.filter { !options.ignoredTables.contains("\(database).\($0.name)") }
+        return selected.filter { !options.ignoredTables.contains(SQLName(bytes: database.bytes + [UInt8(ascii: ".")] + $0.name.bytes)) }
     }
 
     /// Runs one object's dump; under --force a server error is reported and the dump goes on.
-    private func guarded(_ object: String, _ body: () throws -> Void) throws {
+    private func guarded(_ object: SQLName, _ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as MariaDBError where options.force {
             skippedErrors += 1
-            report("swiftdump: Couldn't dump \(SQLQuoting.identifier(object)): \(error)")
+            report("swiftdump: Couldn't dump \(object.quoted): \(error)")
         }
     }
 
     // MARK: Objects
 
-    private func dumpSequence(_ sequence: String, in database: String) throws {
+    private func dumpSequence(_ sequence: TableID) throws {
         guard !options.noCreateInfo else { return }
-        try layout.enter(.structure(database: database, table: sequence))
-        let create = try catalog.showCreate("SEQUENCE", sequence, in: database)
-        let next = try catalog.sequenceNextValue(sequence, in: database)
-        try layout.write(text.sequence(sequence, createStatement: create[1] ?? [], nextValue: next))
+        try layout.enter(.structure(sequence))
+        let create = try catalog.showCreate(.sequence, sequence)
+        let next = try catalog.sequenceNextValue(sequence)
+        try layout.write(text.sequence(sequence.table, createStatement: create[1] ?? [], nextValue: next))
     }
 
     /// SHOW CREATE TABLE names a sequence used by a DEFAULT with its database
     /// (`nextval(`db`.`s`)`): restored under another name, the table would keep drawing from the
     /// old database's sequence. A sequence of the table's own database is written unqualified.
-    static func unqualifyingSequences(_ statement: [UInt8], database: String) -> [UInt8] {
-        let qualified = Array("nextval(\(SQLQuoting.identifier(database)).".utf8)
-        guard statement.firstRange(of: qualified) != nil else { return statement }
-        return statement.replacing(qualified, with: Array("nextval(".utf8))
+    /// Read by ``SQLLexer``: the same text inside a comment or a string default stays as it is.
+    static func unqualifyingSequences(_ statement: [UInt8], database: SQLName) -> [UInt8] {
+        let prefix = Array("nextval(".utf8) + SQLText.identifier(database) + [UInt8(ascii: ".")]
+        guard statement.firstRange(of: prefix) != nil else { return statement }
+        let tokens = SQLLexer.lexemes(statement).filter { $0.kind != .space }
+        var removed: [Range<Int>] = []
+        for index in 0..<max(0, tokens.count - 3) {
+            let (word, open, name, dot) = (tokens[index], tokens[index + 1], tokens[index + 2], tokens[index + 3])
+            guard word.kind == .word, String(decoding: statement[word.range], as: UTF8.self).lowercased() == "nextval",
+                  open.kind == .symbol, statement[open.range.lowerBound] == UInt8(ascii: "("),
+                  name.kind == .identifier, dot.kind == .symbol, statement[dot.range.lowerBound] == UInt8(ascii: "."),
+                  statement.withUnsafeBytes({ SQLLexer.unquotedIdentifier(UnsafeRawBufferPointer(rebasing: $0[name.range])) }) == database.bytes
+            else { continue }
+            removed.append(name.range.lowerBound..<dot.range.upperBound)
+        }
+        var result = statement
+        for range in removed.reversed() { result.removeSubrange(range) }
+        return result
     }
 
     /// Engines whose tables hold no rows of their own: their data is never read.
@@ -380,23 +410,25 @@ final class Dumper {
     /// Engines whose rows a consistent snapshot protects.
     static let transactionalEngines: Set<String> = ["InnoDB", "ROCKSDB", "TokuDB", "SEQUENCE"]
 
+    private static let mysql: SQLName = "mysql"
+
     /// mysql.general_log, slow_log and transaction_registry: the server writes them; a restore
     /// must neither drop nor fill them, only make sure they exist (as mariadb-dump does).
     /// LOCK TABLES refuses them (error 1556).
-    static func isLogTable(_ table: String, in database: String) -> Bool {
-        database.lowercased() == "mysql" && ["general_log", "slow_log", "transaction_registry"].contains(table.lowercased())
+    static func isLogTable(_ table: SQLName, in database: SQLName) -> Bool {
+        database.asciiLowercased == mysql && ["general_log", "slow_log", "transaction_registry"].contains(table.asciiLowercased)
     }
 
     /// general_log and slow_log, which mariadb-dump writes before the other tables of mysql.
-    static func isWrittenFirst(_ table: String, in database: String) -> Bool {
-        database.lowercased() == "mysql" && ["general_log", "slow_log"].contains(table.lowercased())
+    static func isWrittenFirst(_ table: SQLName, in database: SQLName) -> Bool {
+        database.asciiLowercased == mysql && ["general_log", "slow_log"].contains(table.asciiLowercased)
     }
 
     /// mysql tables whose rows mariadb-dump leaves out: the InnoDB statistics (the server
     /// recomputes them) and, without --events, the events table.
-    static func skipsData(_ table: String, in database: String, events: Bool) -> Bool {
-        guard database.lowercased() == "mysql" else { return false }
-        let name = table.lowercased()
+    static func skipsData(_ table: SQLName, in database: SQLName, events: Bool) -> Bool {
+        guard database.asciiLowercased == mysql else { return false }
+        let name = table.asciiLowercased
         return name == "innodb_index_stats" || name == "innodb_table_stats" || (name == "event" && !events)
     }
 
@@ -404,100 +436,103 @@ final class Dumper {
         if options.verbose { report(message()) }
     }
 
-    private func dumpTable(_ table: String, in database: String, engine: String, versioned: Bool = false) throws {
-        verbose("-- Retrieving table structure for table \(table)...")
-        let isLogTable = Self.isLogTable(table, in: database)
-        let columns = try catalog.columns(of: table, in: database)
-        try layout.enter(.structure(database: database, table: table))
+    private func dumpTable(_ table: TableID, engine: String, versioned: Bool = false) throws {
+        verbose("-- Retrieving table structure for table \(table.table)...")
+        let isLogTable = Self.isLogTable(table.table, in: table.database)
+        let columns = try catalog.columns(of: table)
+        try layout.enter(.structure(table))
         if !options.noCreateInfo {
-            var create = try catalog.showCreate("TABLE", table, in: database)[1] ?? []
-            create = Self.unqualifyingSequences(create, database: database)
-            let (withoutDeferred, clauses) = ForeignKeyDeferral.split(create, removing: plan.deferredConstraints(database, table))
+            var create = try catalog.showCreate(.table, table)[1] ?? []
+            create = Self.unqualifyingSequences(create, database: table.database)
+            let (withoutDeferred, clauses) = ForeignKeyDeferral.split(create, removing: plan.deferredConstraints(table))
             create = withoutDeferred
-            deferredClauses += clauses.map { (database, table, $0) }
+            deferredClauses += clauses.map { (table, $0) }
             if isLogTable, create.starts(with: Array("CREATE TABLE ".utf8)) {
                 create = Array("CREATE TABLE IF NOT EXISTS ".utf8) + create.dropFirst("CREATE TABLE ".utf8.count)
             }
-            try layout.write(text.tableStructureHeading(table))
-            try layout.write(text.createTable(create, table: table, dropFirst: !isLogTable))
+            try layout.write(text.tableStructureHeading(table.table))
+            try layout.write(text.createTable(create, table: table.table, dropFirst: !isLogTable))
         }
-        if !options.noData && !Self.datalessEngines.contains(engine) && !isLogTable && !Self.skipsData(table, in: database, events: options.events) {
-            try dumpRows(of: table, in: database, columns: columns, history: versioned && options.dumpHistory)
+        if !options.noData && !Self.datalessEngines.contains(engine) && !isLogTable
+            && !Self.skipsData(table.table, in: table.database, events: options.events) {
+            try dumpRows(of: table, columns: columns, history: versioned && options.dumpHistory)
         }
         if options.triggers {
             // In a directory the triggers wait for the data: created first, they would fire on it.
-            if !layout.isSingleStream { try layout.enter(.objects(database: database)) }
-            try dumpTriggers(on: table, in: database)
+            if !layout.isSingleStream { try layout.enter(.objects(database: table.database)) }
+            try dumpTriggers(on: table)
         }
     }
 
     /// Streams the table's rows into INSERT statements. With `history`, every row version of a
     /// system-versioned table, with its period, for system_versioning_insert_history.
-    private func dumpRows(of table: String, in database: String, columns: [Catalog.ColumnInfo], history: Bool = false) throws {
+    private func dumpRows(of table: TableID, columns: [Catalog.ColumnInfo], history: Bool = false) throws {
         // Generated columns are computed by the server on restore; their values are not dumped,
         // which needs a column list, as INVISIBLE columns do. With history, the period columns
         // are data: explicit ones by name, the implicit pair as row_start, row_end.
         let dumped = columns.filter { !$0.isGenerated || (history && $0.isRowPeriod) }
         guard !dumped.isEmpty else { return }
         if history, columns.contains(where: { $0.isRowPeriod && $0.dataType == "bigint" }) {
-            throw DumpError.illegalTable(database: database, table: table, reason: "Cannot use --dump-history for table \(SQLQuoting.identifier(table)) with transaction-precise history")
+            throw DumpError.illegalTable(database: table.database, table: table.table,
+                                         reason: "Cannot use --dump-history for table \(table.table.quoted) with transaction-precise history")
         }
-        let implicitPeriod = history && !columns.contains(where: \.isRowPeriod) ? ", row_start, row_end" : ""
+        let implicitPeriod: SQLText = history && !columns.contains(where: \.isRowPeriod) ? ", row_start, row_end" : ""
         let needsColumnList = options.completeInsert || dumped.count != columns.count || columns.contains(where: \.isInvisible) || !implicitPeriod.isEmpty
 
-        let orderColumns = options.orderByPrimary ? try catalog.uniqueKeyColumns(of: table, in: database) : []
-        let orderBy = orderColumns.isEmpty ? nil : orderColumns.map(SQLQuoting.identifier).joined(separator: ",")
-        var select = "SELECT /*!40001 SQL_NO_CACHE */ \(dumped.map { SQLQuoting.identifier($0.name) }.joined(separator: ", "))\(implicitPeriod) FROM \(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(table))"
+        let orderColumns = options.orderByPrimary ? try catalog.uniqueKeyColumns(of: table) : []
+        let orderBy: SQLText? = orderColumns.isEmpty ? nil : SQLText.joined(orderColumns.map { "\(identifier: $0)" }, separator: ",")
+        var select: SQLText = "SELECT /*!40001 SQL_NO_CACHE */ \(identifiers: dumped.map(\.name))\(sql: implicitPeriod) FROM \(qualified: table)"
         if history { select += " FOR SYSTEM_TIME ALL" }
-        let estimate = sizes[table]?.bytes ?? 0
+        let estimate = sizes[table.table]?.bytes ?? 0
         // History rows share their key with the current row: such tables are read in one piece.
-        let ranges = history ? [nil] : try TableChunker.ranges(of: table, in: database, estimatedBytes: estimate, chunkSize: options.chunkSize,
+        let ranges = history ? [nil] : try TableChunker.ranges(of: table, estimatedBytes: estimate, chunkSize: options.chunkSize,
                                                               catalog: catalog, columns: columns)
+        let condition = options.whereCondition.map { SQLText(verbatim: $0) }
         let queries = ranges.map { range in
             var query = select
-            switch (options.whereCondition, range) {
-            case (let condition?, let range?): query += " WHERE (\(condition)) AND \(range)"
-            case (let condition?, nil): query += " WHERE \(condition)"
-            case (nil, let range?): query += " WHERE \(range)"
+            switch (condition, range) {
+            case (let condition?, let range?): query += " WHERE (\(sql: condition)) AND \(sql: range)"
+            case (let condition?, nil): query += " WHERE \(sql: condition)"
+            case (nil, let range?): query += " WHERE \(sql: range)"
             case (nil, nil): break
             }
-            if let orderBy { query += " ORDER BY \(orderBy)" }
+            if let orderBy { query += " ORDER BY \(sql: orderBy)" }
             return query
         }
 
         let lock = !columns.contains(where: \.defaultUsesSequence)
-        if layout.isSingleStream { try layout.write(text.dataHeading(table, orderBy: orderBy, lock: lock, history: history)) }
+        if layout.isSingleStream { try layout.write(text.dataHeading(table.table, orderBy: orderBy, lock: lock, history: history)) }
         verbose("-- Sending SELECT query...")
         verbose("-- Retrieving rows...")
         progress.addTable(estimatedBytes: estimate)
         try layout.addRows(TableRows(
-            database: database, table: table,
-            statementStart: text.insertStart(table, columns: dumped.map(\.name), withColumnList: needsColumnList, extraColumns: implicitPeriod),
+            table: table,
+            statementStart: text.insertStart(table.table, columns: dumped.map(\.name), withColumnList: needsColumnList, extraColumns: implicitPeriod),
             extended: options.extendedInsert, netBufferLength: options.netBufferLength, hexBlob: options.hexBlob,
             queries: queries, estimatedBytes: estimate), reading: reading)
-        if layout.isSingleStream { try layout.write(text.dataTrailer(table, lock: lock, history: history)) }
+        if layout.isSingleStream { try layout.write(text.dataTrailer(table.table, lock: lock, history: history)) }
     }
 
-    private func dumpTriggers(on table: String, in database: String) throws {
-        for row in try catalog.triggers(on: table, in: database) {
+    private func dumpTriggers(on table: TableID) throws {
+        for row in try catalog.triggers(on: table) {
             try layout.write(text.trigger(
-                name: row.string(0) ?? "", sqlMode: row.string(1) ?? "", statement: row[2] ?? [],
+                name: row.name(0) ?? "", sqlMode: row.string(1) ?? "", statement: row[2] ?? [],
                 client: row.string(3) ?? "utf8mb4", collation: row.string(4) ?? "utf8mb4_general_ci"))
         }
     }
 
-    private func dumpView(_ view: String, in database: String) throws {
-        let row = try catalog.showCreate("VIEW", view, in: database)
-        try layout.write(text.view(view, createStatement: row[1] ?? [], client: row.string(2) ?? "utf8mb4", collation: row.string(3) ?? "utf8mb4_general_ci"))
+    private func dumpView(_ view: TableID) throws {
+        let row = try catalog.showCreate(.view, view)
+        try layout.write(text.view(view.table, createStatement: row[1] ?? [], client: row.string(2) ?? "utf8mb4", collation: row.string(3) ?? "utf8mb4_general_ci"))
     }
 
-    private func dumpRoutines(in database: String) throws {
-        try layout.write(text.comment("\n--\n-- Dumping routines for database '\(SQLQuoting.forComment(database))'\n--\n"))
-        for kind in ["FUNCTION", "PROCEDURE", "PACKAGE", "PACKAGE BODY"] {
+    private func dumpRoutines(in database: SQLName) throws {
+        try layout.write(text.comment("\n--\n-- Dumping routines for database '\(sql: SQLText(bytes: SQLText.forComment(database.bytes)))'\n--\n"))
+        for kind in [Catalog.Definition.function, .procedure, .package, .packageBody] {
             for name in try catalog.routineNames(kind, in: database) {
-                let row = try catalog.showCreate(kind, name, in: database)
+                let row = try catalog.showCreate(kind, TableID(database: database, table: name))
                 guard let statement = row[2], !statement.isEmpty else {
-                    throw DumpError.usage("insufficient privileges to SHOW CREATE \(kind) \(SQLQuoting.identifier(name))")
+                    throw DumpError.usage("insufficient privileges to SHOW CREATE \(kind.rawValue) \(name.quoted)")
                 }
                 try layout.write(text.routine(kind: kind, name: name, sqlMode: row.string(1) ?? "", statement: statement,
                                               client: row.string(3) ?? "utf8mb4", collation: row.string(4) ?? "utf8mb4_general_ci"))
@@ -505,20 +540,20 @@ final class Dumper {
         }
     }
 
-    private func dumpEvents(in database: String) throws {
-        try layout.write(text.comment("\n--\n-- Dumping events for database '\(SQLQuoting.forComment(database))'\n--\n"))
+    private func dumpEvents(in database: SQLName) throws {
+        try layout.write(text.comment("\n--\n-- Dumping events for database '\(sql: SQLText(bytes: SQLText.forComment(database.bytes)))'\n--\n"))
         let names = try catalog.eventNames(in: database)
         guard !names.isEmpty else { return }
         try layout.write("/*!50106 SET @save_time_zone= @@TIME_ZONE */ ;\n")
-        var delimiter = ";"
+        var delimiter: SQLText = ";"
         for name in names {
             // Without the EVENT privilege on its schema the body comes back empty: skipped, as mariadb-dump does.
-            let row = try catalog.showCreate("EVENT", name, in: database)
+            let row = try catalog.showCreate(.event, TableID(database: database, table: name))
             guard let statement = row[3], !statement.isEmpty else { continue }
             let event = text.event(name: name, sqlMode: row.string(1) ?? "", timeZone: row.string(2) ?? "SYSTEM", statement: statement,
                                    client: row.string(4) ?? "utf8mb4", collation: row.string(5) ?? "utf8mb4_general_ci",
                                    previousDelimiter: delimiter)
-            try layout.write(event.bytes)
+            try layout.write(event.text)
             delimiter = event.delimiter
         }
         try layout.write("DELIMITER ;\n/*!50106 SET TIME_ZONE= @save_time_zone */ ;\n")

@@ -164,8 +164,9 @@ public struct ByteWriter {
         }
     }
 
-    /// For each byte, the letter written after the backslash, or 0 when the byte is copied.
-    private static let escapeLetter: StaticTable = {
+    /// For each byte, the letter written after the backslash, or 0 when the byte is copied:
+    /// the one escape table, for row values and for every literal SQLText builds.
+    static let escapeLetter: StaticTable = {
         var table = StaticTable()
         table[0x00] = UInt8(ascii: "0")
         table[0x0A] = UInt8(ascii: "n")

@@ -10,7 +10,9 @@ struct ChunkJob: Sendable {
         case file(DirectoryLayout.ChunkFile)
     }
 
-    let query: String
+    /// The table the chunk is of, for messages.
+    let table: TableID
+    let query: SQLText
     let extended: Bool
     let hexBlob: Bool
     let destination: Destination
@@ -25,8 +27,12 @@ final class DumpProgress: @unchecked Sendable {
     private var rows: UInt64 = 0
     private var bytes: UInt64 = 0
     private var tablesDone = 0
-    private(set) var tablesTotal = 0
-    private(set) var estimatedBytes: UInt64 = 0
+    private var tablesTotal = 0
+    private var estimatedBytes: UInt64 = 0
+    /// The tables whose rows readers are reading now, for the line an interruption prints,
+    /// and those whose reading stopped with an error (the line a failure prints).
+    private var reading: [TableID: Int] = [:]
+    private var failed: Set<TableID> = []
 
     func add(rows: Int, bytes: Int) {
         lock.lock()
@@ -46,6 +52,28 @@ final class DumpProgress: @unchecked Sendable {
         lock.lock()
         tablesDone += 1
         lock.unlock()
+    }
+
+    func startReading(_ table: TableID) {
+        lock.lock()
+        reading[table, default: 0] += 1
+        lock.unlock()
+    }
+
+    func stopReading(_ table: TableID, completed: Bool) {
+        lock.lock()
+        reading[table, default: 1] -= 1
+        if reading[table] == 0 { reading[table] = nil }
+        if !completed { failed.insert(table) }
+        lock.unlock()
+    }
+
+    /// "while reading `db`.`t`; 3 of 12 tables written".
+    var activity: String {
+        lock.lock()
+        defer { lock.unlock() }
+        let tables = Set(reading.keys).union(failed).sorted().prefix(4).map(\.description).joined(separator: ", ")
+        return (tables.isEmpty ? "" : "while reading \(tables); ") + "\(tablesDone) of \(tablesTotal) table(s) written"
     }
 
     var snapshot: (rows: UInt64, bytes: UInt64, tablesDone: Int, tablesTotal: Int, estimatedBytes: UInt64) {

@@ -21,8 +21,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
     struct ChunkFile: Sendable {
         let path: String
         let order: Int
-        let database: String
-        let table: String
+        let table: TableID
         let statementStart: [UInt8]
         let netBufferLength: Int
     }
@@ -31,8 +30,8 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         var order: Int
         var path: String
         var kind: String
-        var database: String?
-        var table: String?
+        var database: SQLName?
+        var table: SQLName?
         var bytes: UInt64
         var sqlBytes: UInt64
         var rows: UInt64
@@ -41,7 +40,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         var rowChecksum: UInt64?
 
         /// A file just opened: the sizes and checksums are filled in when it is closed.
-        init(order: Int, path: String, kind: String, database: String?, table: String?) {
+        init(order: Int, path: String, kind: String, database: SQLName?, table: SQLName?) {
             self.order = order
             self.path = path
             self.kind = kind
@@ -55,6 +54,9 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
     }
 
     private let root: String
+    private let permissions: OutputStream.Permissions
+    /// The directories this dump made (the root too, unless it was there already).
+    private var directories: [String] = []
     private let compression: CompressionFormat?
     private let sessionHeader: [UInt8]
     private let progress: DumpProgress
@@ -63,44 +65,72 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
     private var order = 0
     private var current: (stream: OutputStream, record: FileRecord)?
     private var objects: (stream: OutputStream, record: FileRecord)?
-    private var objectsDatabase: String?
-    private var chunkCounts: [String: Int] = [:]
+    private var objectsDatabase: SQLName?
+    private var chunkCounts: [TableID: Int] = [:]
     /// Chunks still to be written, per table (under `lock`), for the progress line.
-    private var chunksLeft: [String: Int] = [:]
+    private var chunksLeft: [TableID: Int] = [:]
 
     var isSingleStream: Bool { false }
 
-    init(root: String, compression: CompressionFormat?, sessionHeader: String, progress: DumpProgress) throws {
+    init(root: String, compression: CompressionFormat?, sessionHeader: SQLText, progress: DumpProgress,
+         permissions: OutputStream.Permissions = OutputStream.Permissions()) throws {
         self.root = root
+        self.permissions = permissions
         self.compression = compression
-        self.sessionHeader = Array(sessionHeader.utf8)
+        self.sessionHeader = sessionHeader.bytes
         self.progress = progress
         var status = stat()
         if stat(root, &status) == 0 {
             guard (status.st_mode & S_IFMT) == S_IFDIR else { throw DumpError.usage("\(root) exists and is not a directory") }
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
             guard entries.isEmpty else { throw DumpError.usage("\(root) is not empty: a directory dump needs a new or empty directory") }
-        } else if mkdir(root, 0o755) != 0 {
-            throw OutputError(path: root, errorNumber: errno, action: "create directory")
+        } else {
+            try makeDirectory(root)
+        }
+    }
+
+    private func makeDirectory(_ path: String) throws {
+        var failure: Int32 = 0
+        let made = PartialOutputs.shared.create(.directory(path)) {
+            if mkdir(path, permissions.directory) == 0 { return true }
+            failure = errno
+            return false
+        }
+        if made {
+            lock.lock()
+            directories.append(path)
+            lock.unlock()
+        } else if failure != EEXIST {
+            throw OutputError(path: path, errorNumber: failure == 0 ? EINTR : failure, action: "create directory")
         }
     }
 
     /// A file name part for a database or table name.
-    static func encode(_ name: String) -> String {
+    static func encode(_ name: SQLName) -> String {
         var encoded = ""
-        for byte in name.utf8 {
+        for byte in name.bytes {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                  UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "$"):
                 encoded.append(Character(Unicode.Scalar(byte)))
             default:
-                encoded.append("%" + ValueEscaping.hex([byte]))
+                encoded.append("%" + Hexadecimal.encode([byte]))
             }
         }
         return encoded
     }
 
     private var suffix: String { compression.map { ".sql.\($0.fileExtension)" } ?? ".sql" }
+
+    /// A file of the dump, with the session header written: partial output until the manifest
+    /// is written, removed if the dump fails or is interrupted.
+    private func makeFile(_ relative: String) throws -> OutputStream {
+        let stream = try OutputStream(path: root + "/" + relative, compression: compression, compressionThreads: 0, checksum: true,
+                                      syncsOnCommit: false, permissions: permissions)
+        stream.registersFinalName = true
+        try stream.write(sessionHeader)
+        return stream
+    }
 
     private func nextOrder() -> Int {
         lock.lock()
@@ -110,13 +140,9 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
     }
 
     /// Opens a file of the dump and writes the session header.
-    private func open(_ relative: String, kind: String, database: String?, table: String?) throws -> (stream: OutputStream, record: FileRecord) {
-        if let database {
-            let directory = root + "/" + Self.encode(database)
-            if mkdir(directory, 0o755) != 0 && errno != EEXIST { throw OutputError(path: directory, errorNumber: errno, action: "create directory") }
-        }
-        let stream = try OutputStream(path: root + "/" + relative, compression: compression, compressionThreads: 0, checksum: true, syncsOnCommit: false)
-        try stream.write(sessionHeader)
+    private func open(_ relative: String, kind: String, database: SQLName?, table: SQLName?) throws -> (stream: OutputStream, record: FileRecord) {
+        if let database { try makeDirectory(root + "/" + Self.encode(database)) }
+        let stream = try makeFile(relative)
         return (stream, FileRecord(order: nextOrder(), path: relative, kind: kind, database: database, table: table))
     }
 
@@ -151,19 +177,20 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             break
         case .database(let database):
             current = try open("\(Self.encode(database))/database\(suffix)", kind: "database", database: database, table: nil)
-        case .structure(let database, let table):
-            current = try open("\(Self.encode(database))/\(Self.encode(table)).schema\(suffix)", kind: "schema", database: database, table: table)
+        case .structure(let table):
+            current = try open("\(Self.encode(table.database))/\(Self.encode(table.table)).schema\(suffix)", kind: "schema",
+                               database: table.database, table: table.table)
         case .objects(let database):
             if objects == nil { objects = try open("objects\(suffix)", kind: "objects", database: nil, table: nil) }
             if let database, database != objectsDatabase {
-                try objects?.stream.write("USE \(SQLQuoting.identifier(database));\n")
+                try objects?.stream.write("USE \(identifier: database);\n" as SQLText)
                 objectsDatabase = database
             }
         }
     }
 
     func addRows(_ rows: TableRows, reading: ChunkReading) throws {
-        let key = rows.database + "\u{0}" + rows.table
+        let key = rows.table
         lock.lock()
         chunksLeft[key, default: 0] += rows.queries.count
         lock.unlock()
@@ -171,10 +198,9 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             let number = (chunkCounts[key] ?? 0) + 1
             chunkCounts[key] = number
             let name = String(format: "%05d", number)
-            let file = ChunkFile(path: "\(Self.encode(rows.database))/\(Self.encode(rows.table)).\(name)\(suffix)", order: nextOrder(),
-                                 database: rows.database, table: rows.table, statementStart: rows.statementStart,
-                                 netBufferLength: rows.netBufferLength)
-            let job = ChunkJob(query: query, extended: rows.extended, hexBlob: rows.hexBlob, destination: .file(file),
+            let file = ChunkFile(path: "\(Self.encode(rows.table.database))/\(Self.encode(rows.table.table)).\(name)\(suffix)", order: nextOrder(),
+                                 table: rows.table, statementStart: rows.statementStart, netBufferLength: rows.netBufferLength)
+            let job = ChunkJob(table: rows.table, query: query, extended: rows.extended, hexBlob: rows.hexBlob, destination: .file(file),
                                estimatedBytes: rows.estimatedBytes / UInt64(rows.queries.count))
             try dispatch(job, reading: reading)
         }
@@ -182,8 +208,10 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
 
     func read(_ job: ChunkJob, on connection: Connection) throws {
         guard case .file(let file) = job.destination else { return }
-        let stream = try OutputStream(path: root + "/" + file.path, compression: compression, compressionThreads: 0, checksum: true, syncsOnCommit: false)
-        try stream.write(sessionHeader)
+        progress.startReading(job.table)
+        var completed = false
+        defer { progress.stopReading(job.table, completed: completed) }
+        let stream = try makeFile(file.path)
         var joiner = InsertJoiner(statementStart: file.statementStart, extended: job.extended, netBufferLength: file.netBufferLength)
         var rowChecksum: UInt64 = 0
         let progress = self.progress
@@ -197,9 +225,10 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             try formatter.flush()
         }
         try joiner.finish(to: stream)
-        let record = FileRecord(order: file.order, path: file.path, kind: "data", database: file.database, table: file.table)
+        let record = FileRecord(order: file.order, path: file.path, kind: "data", database: file.table.database, table: file.table.table)
         try close((stream, record), rows: joiner.rowCount, rowChecksum: rowChecksum)
-        let key = file.database + "\u{0}" + file.table
+        completed = true
+        let key = file.table
         lock.lock()
         chunksLeft[key, default: 1] -= 1
         let tableDone = chunksLeft[key] == 0
@@ -213,20 +242,21 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
     /// The manifest, in full.
     struct Manifest: Codable {
         struct Table: Codable {
-            var database: String
-            var table: String
+            var database: SQLName
+            var table: SQLName
             var rows: UInt64
             var rowChecksum: UInt64
         }
-        var format = "swiftdump-dir-1"
+        var format = "swiftdump-dir-2"
         var tool: String
         var serverVersion: String
         var startedAt: String
         var finishedAt: String
-        var options: [String]
+        /// How the dump was made: the settings in effect, never the command line.
+        var settings: DumpSettings?
         var compression: String
         var snapshot: SnapshotProof?
-        var notCoveredBySnapshot: [String]
+        var notCoveredBySnapshot: [TableID]
         var rowChecksum = "sum of XXH64 of each row's SQL value list as written (utf8mb4, time zone as in the files), modulo 2^64"
         var files: [FileRecord]
         var tables: [Table]
@@ -249,24 +279,47 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         for file in files { try OutputStream.syncFile(root + "/" + file.path) }
         for database in Set(files.compactMap(\.database)) { try OutputStream.syncFile(root + "/" + Self.encode(database)) }
         try OutputStream.syncFile(root)
-        var tables: [String: Manifest.Table] = [:]
+        var tables: [TableID: Manifest.Table] = [:]
         for file in files where file.kind == "data" {
-            let key = (file.database ?? "") + "\u{0}" + (file.table ?? "")
+            let key = TableID(database: file.database ?? "", table: file.table ?? "")
             var table = tables[key] ?? Manifest.Table(database: file.database ?? "", table: file.table ?? "", rows: 0, rowChecksum: 0)
             table.rows += file.rows
             table.rowChecksum &+= file.rowChecksum ?? 0
             tables[key] = table
         }
         var content = Manifest(tool: SwiftDumpVersion.line(program: "swiftdump"), serverVersion: "", startedAt: "", finishedAt: "",
-                               options: [], compression: compression?.name ?? "none", snapshot: nil, notCoveredBySnapshot: [],
+                               settings: nil, compression: compression?.name ?? "none", snapshot: nil, notCoveredBySnapshot: [],
                                files: files, tables: tables.values.sorted { ($0.database, $0.table) < ($1.database, $1.table) })
         manifest(&content)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(content)
-        let stream = try OutputStream(path: root + "/manifest.json")
+        let stream = try OutputStream(path: root + "/manifest.json", permissions: permissions)
         try stream.write(Array(data) + [UInt8(ascii: "\n")])
         try stream.commit()
         try OutputStream.syncFile(root)
+        // From here on the directory is a complete dump.
+        for file in files { PartialOutputs.shared.completed(.file(root + "/" + file.path)) }
+        for directory in directories { PartialOutputs.shared.completed(.directory(directory)) }
+    }
+
+    /// Removes what a failed dump wrote: its files, then the directories it made.
+    func abandon() {
+        if let open = current { open.stream.abandon() }
+        if let open = objects { open.stream.abandon() }
+        current = nil
+        objects = nil
+        lock.lock()
+        let written = records.map { root + "/" + $0.path }
+        let made = directories
+        lock.unlock()
+        for path in written {
+            unlink(path)
+            PartialOutputs.shared.completed(.file(path))
+        }
+        for directory in made.reversed() {
+            rmdir(directory)
+            PartialOutputs.shared.completed(.directory(directory))
+        }
     }
 }

@@ -6,22 +6,21 @@ enum DumpSection {
     /// The header, replication position and footer of the single stream.
     case stream
     /// CREATE DATABASE and USE.
-    case database(String)
+    case database(SQLName)
     /// A table's or sequence's structure.
-    case structure(database: String, table: String)
+    case structure(TableID)
     /// Triggers, views, routines, events, the foreign keys added after the data.
-    case objects(database: String?)
+    case objects(database: SQLName?)
 }
 
 /// A table's rows as the dumper hands them to the layout: one query per chunk.
 struct TableRows {
-    let database: String
-    let table: String
+    let table: TableID
     let statementStart: [UInt8]
     let extended: Bool
     let netBufferLength: Int
     let hexBlob: Bool
-    let queries: [String]
+    let queries: [SQLText]
     let estimatedBytes: UInt64
 }
 
@@ -62,6 +61,7 @@ final class ReaderPool {
     init(workers: [DedicatedConnection], queue: WorkQueue, layout: any DumpLayout, force: Bool) {
         self.queue = queue
         let errors = self.errors
+        let ours = Set(workers.map(\.connectionID))
         for worker in workers {
             group.enter()
             worker.submit { [group] connection in
@@ -69,9 +69,17 @@ final class ReaderPool {
                 guard let connection else { return }
                 while let job = queue.next() {
                     do {
-                        try layout.read(job, on: connection)
+                        do {
+                            try layout.read(job, on: connection)
+                        } catch let error as MariaDBError where error.code == MariaDBError.lockWaitTimeout {
+                            throw DumpError.lockTimeout("reading \(job.table): a lock wait reached --lock-wait-timeout; "
+                                                        + LockDiagnosis.describe(on: connection, excluding: ours))
+                        } catch let error as MariaDBError where !force {
+                            // The table it was reading, for a lost connection or a killed query.
+                            throw ReadError(table: job.table, error: error)
+                        }
                     } catch let error as MariaDBError where force {
-                        errors.append("Couldn't read rows (\(job.query)): \(error)")
+                        errors.append("Couldn't read rows of \(job.table) (\(job.query)): \(error)")
                     } catch {
                         errors.append("\(error)")
                         errors.fail(error)
@@ -100,6 +108,15 @@ final class ReaderPool {
         if let failure = errors.failure { throw failure }
         return errors.messages
     }
+}
+
+/// A reader's connection failed while reading a table's rows (the server went away, the
+/// connection or query was killed).
+struct ReadError: Error, CustomStringConvertible {
+    let table: TableID
+    let error: MariaDBError
+
+    var description: String { "reading \(table): Error \(error.code): \(error.message)" }
 }
 
 /// Messages and the first failure, gathered from reader threads.
@@ -179,7 +196,7 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
     func addRows(_ rows: TableRows, reading: ChunkReading) throws {
         assembly.beginRows(InsertJoiner(statementStart: rows.statementStart, extended: rows.extended, netBufferLength: rows.netBufferLength))
         for query in rows.queries {
-            let job = ChunkJob(query: query, extended: rows.extended, hexBlob: rows.hexBlob,
+            let job = ChunkJob(table: rows.table, query: query, extended: rows.extended, hexBlob: rows.hexBlob,
                                destination: .stream(chunk: assembly.appendChunk()),
                                estimatedBytes: rows.estimatedBytes / UInt64(rows.queries.count))
             try dispatch(job, reading: reading)
@@ -189,7 +206,12 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
 
     func read(_ job: ChunkJob, on connection: Connection) throws {
         guard case .stream(let number) = job.destination else { return }
-        defer { assembly.endChunk(number) }
+        progress.startReading(job.table)
+        var completed = false
+        defer {
+            assembly.endChunk(number)
+            progress.stopReading(job.table, completed: completed)
+        }
         let assembly = self.assembly
         let progress = self.progress
         var formatter = RowFormatter(extended: job.extended, hexBlob: job.hexBlob, recycler: assembly.recycler) { batch in
@@ -198,6 +220,7 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
         }
         try connection.stream(job.query, into: &formatter)
         try formatter.flush()
+        completed = true
     }
 
     func readerFailed(_ error: any Error) {

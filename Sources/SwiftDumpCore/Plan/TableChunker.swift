@@ -14,19 +14,18 @@ import MariaDBClient
 /// are read in one piece.
 enum TableChunker {
     /// The WHERE conditions of the chunks, in key order; `[nil]` for one piece.
-    static func ranges(of table: String, in database: String, estimatedBytes: UInt64, chunkSize: UInt64,
-                       catalog: Catalog, columns: [Catalog.ColumnInfo]) throws -> [String?] {
+    static func ranges(of table: TableID, estimatedBytes: UInt64, chunkSize: UInt64,
+                       catalog: Catalog, columns: [Catalog.ColumnInfo]) throws -> [SQLText?] {
         guard chunkSize > 0, estimatedBytes > chunkSize else { return [nil] }
         let pieces = Int(min((estimatedBytes + chunkSize - 1) / chunkSize, 4096))
-        guard let key = try catalog.chunkKey(of: table, in: database), let first = key.first,
+        guard let key = try catalog.chunkKey(of: table), let first = key.first,
               let column = columns.first(where: { $0.name == first }) else { return [nil] }
-        let name = SQLQuoting.identifier(first)
-        let source = "\(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(table))"
+        let name: SQLText = "\(identifier: first)"
         let connection = catalog.connection
-        let bounds = try connection.query("SELECT MIN(\(name)), MAX(\(name)) FROM \(source)").rows.first
+        let bounds = try connection.query("SELECT MIN(\(sql: name)), MAX(\(sql: name)) FROM \(qualified: table)").rows.first
         guard let low = bounds?[0], let high = bounds?[1] else { return [nil] }
 
-        var boundaries: [String] = []
+        var boundaries: [SQLText] = []
         switch column.dataType.lowercased() {
         case "tinyint", "smallint", "mediumint", "int", "bigint":
             // Doubles: an unsigned BIGINT's range fits; rounding only makes pieces less even.
@@ -36,7 +35,7 @@ enum TableChunker {
             for index in 1..<pieces {
                 let boundary = (minimum + (maximum - minimum + 1) * Double(index) / Double(pieces)).rounded(.down)
                 if boundary > last && boundary <= maximum {
-                    boundaries.append(String(format: "%.0f", boundary))
+                    boundaries.append(SQLText(verbatim: String(format: "%.0f", boundary)))
                     last = boundary
                 }
             }
@@ -45,9 +44,9 @@ enum TableChunker {
             var previous: [UInt8]?
             for index in 1..<pieces {
                 let probe = Self.probe(between: low, and: high, fraction: Double(index) / Double(pieces), binary: binary)
-                var query = "SELECT \(name) FROM \(source) WHERE \(name) >= \(Self.literal(probe, binary: binary))"
-                if let previous { query += " AND \(name) > \(Self.literal(previous, binary: binary))" }
-                query += " ORDER BY \(name) LIMIT 1"
+                var query: SQLText = "SELECT \(sql: name) FROM \(qualified: table) WHERE \(sql: name) >= \(sql: Self.literal(probe, binary: binary))"
+                if let previous { query += " AND \(sql: name) > \(sql: Self.literal(previous, binary: binary))" }
+                query += " ORDER BY \(sql: name) LIMIT 1"
                 guard let found = try connection.query(query).rows.first?[0] else { break }
                 boundaries.append(Self.literal(found, binary: binary))
                 previous = found
@@ -56,11 +55,11 @@ enum TableChunker {
             return [nil]
         }
         guard !boundaries.isEmpty else { return [nil] }
-        var ranges: [String?] = ["\(name) < \(boundaries[0])"]
+        var ranges: [SQLText?] = ["\(sql: name) < \(sql: boundaries[0])"]
         for index in 1..<boundaries.count {
-            ranges.append("\(name) >= \(boundaries[index - 1]) AND \(name) < \(boundaries[index])")
+            ranges.append("\(sql: name) >= \(sql: boundaries[index - 1]) AND \(sql: name) < \(sql: boundaries[index])")
         }
-        ranges.append("\(name) >= \(boundaries[boundaries.count - 1])")
+        ranges.append("\(sql: name) >= \(sql: boundaries[boundaries.count - 1])")
         return ranges
     }
 
@@ -90,10 +89,7 @@ enum TableChunker {
     }
 
     /// A boundary or probe as SQL: hex for binary strings, a quoted literal for text.
-    static func literal(_ bytes: [UInt8], binary: Bool) -> String {
-        if binary {
-            return "X'" + ValueEscaping.hex(bytes) + "'"
-        }
-        return SQLQuoting.literal(String(decoding: bytes, as: UTF8.self))
+    static func literal(_ bytes: [UInt8], binary: Bool) -> SQLText {
+        binary ? "X'\(sql: SQLText(verbatim: Hexadecimal.encode(bytes)))'" : "\(literalBytes: bytes)"
     }
 }

@@ -13,8 +13,8 @@ struct DirectoryDump {
         let path: String
         let relativePath: String
         let kind: Kind
-        let database: String?
-        let table: String?
+        let database: SQLName?
+        let table: SQLName?
         let bytes: UInt64
         let sqlBytes: UInt64
         let rows: UInt64
@@ -49,7 +49,7 @@ struct DirectoryDump {
         } catch {
             throw InputError("\(manifestPath) is not a swiftdump manifest: \(error)")
         }
-        guard decoded.format == "swiftdump-dir-1" else { throw InputError("\(manifestPath): unknown format \(decoded.format)") }
+        guard decoded.format == "swiftdump-dir-2" else { throw InputError("\(manifestPath): unknown format \(decoded.format) (this swiftrestore reads swiftdump-dir-2)") }
         manifest = decoded
         identity = data.withUnsafeBytes { XXHash64.hex(XXHash64.hash($0)) }
         var files: [File] = []
@@ -105,7 +105,7 @@ struct DirectoryDump {
             let database = parts.count == 2 ? Self.decode(parts[0]) : nil
             let stem = name.components(separatedBy: ".sql").first ?? name
             let kind: File.Kind
-            var table: String?
+            var table: SQLName?
             if parts.count == 1 {
                 kind = .objects
             } else if stem == "database" {
@@ -129,7 +129,7 @@ struct DirectoryDump {
     }
 
     /// The inverse of ``DirectoryLayout/encode(_:)``.
-    static func decode(_ encoded: String) -> String {
+    static func decode(_ encoded: String) -> SQLName {
         var bytes: [UInt8] = []
         var index = encoded.utf8.startIndex
         let utf8 = encoded.utf8
@@ -145,12 +145,12 @@ struct DirectoryDump {
                 index = utf8.index(after: index)
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return SQLName(bytes: bytes)
     }
 
     /// The databases the dump holds.
-    var databases: [String] {
-        var seen: [String] = []
+    var databases: [SQLName] {
+        var seen: [SQLName] = []
         for file in files { if let database = file.database, !seen.contains(database) { seen.append(database) } }
         return seen
     }
@@ -160,33 +160,32 @@ struct DirectoryDump {
 /// (`swiftrestore.journal`) and written in the same transaction as each file's rows, so that
 /// after any interruption it says exactly which files are in: `--resume` skips those.
 struct RestoreJournal: Sendable {
-    static let database = "swiftrestore"
-    static let table = "`swiftrestore`.`journal`"
+    static let table = TableID(database: "swiftrestore", table: "journal")
     /// The dump (its manifest's hash) and where it goes (--database).
     let dump: String
 
-    init(dumpIdentity: String, target: String?) {
-        var key = Array((dumpIdentity + "\u{0}" + (target ?? "")).utf8)
-        dump = key.withUnsafeMutableBytes { XXHash64.hex(XXHash64.hash(UnsafeRawBufferPointer($0))) }
+    init(dumpIdentity: String, target: SQLName?) {
+        let key = Array(dumpIdentity.utf8) + [0] + (target?.bytes ?? [])
+        dump = key.withUnsafeBytes { XXHash64.hex(XXHash64.hash($0)) }
     }
 
     /// Creates the journal if needed; without `resume`, forgets this dump's earlier progress.
     /// Returns the parts already done.
     func prepare(on connection: Connection, resume: Bool) throws -> Set<String> {
-        try connection.execute("CREATE DATABASE IF NOT EXISTS `\(Self.database)`")
+        try connection.execute("CREATE DATABASE IF NOT EXISTS \(identifier: Self.table.database)" as SQLText)
         try connection.execute("""
-            CREATE TABLE IF NOT EXISTS \(Self.table) (
+            CREATE TABLE IF NOT EXISTS \(qualified: Self.table) (
               dump CHAR(16) NOT NULL, part VARCHAR(700) NOT NULL, finished DATETIME(3) NOT NULL,
               PRIMARY KEY (dump, part)
             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='swiftrestore: parts of a directory restore that are committed'
-            """)
+            """ as SQLText)
         if !resume {
-            try connection.execute("DELETE FROM \(Self.table) WHERE dump = '\(dump)'")
+            try connection.execute("DELETE FROM \(qualified: Self.table) WHERE dump = \(literal: dump)" as SQLText)
             try connection.execute("COMMIT")
             return []
         }
         var done: Set<String> = []
-        for row in try connection.query("SELECT part FROM \(Self.table) WHERE dump = '\(dump)'").rows {
+        for row in try connection.query("SELECT part FROM \(qualified: Self.table) WHERE dump = \(literal: dump)" as SQLText).rows {
             if let part = row.string(0) { done.insert(part) }
         }
         return done
@@ -194,12 +193,12 @@ struct RestoreJournal: Sendable {
 
     /// Records `part` as done, in the caller's transaction (committed with its rows).
     func record(_ part: String, on connection: Connection) throws {
-        try connection.execute("INSERT INTO \(Self.table) VALUES ('\(dump)', \(SQLQuoting.literal(part)), NOW(3))")
+        try connection.execute("INSERT INTO \(qualified: Self.table) VALUES (\(literal: dump), \(literal: part), NOW(3))" as SQLText)
     }
 
     /// The restore finished: its progress is no longer needed.
     func clear(on connection: Connection) throws {
-        try connection.execute("DELETE FROM \(Self.table) WHERE dump = '\(dump)'")
+        try connection.execute("DELETE FROM \(qualified: Self.table) WHERE dump = \(literal: dump)" as SQLText)
         try connection.execute("COMMIT")
     }
 }

@@ -35,7 +35,7 @@ enum DumpListing {
         let objects = dump.files.filter { $0.kind == .objects }
         for database in dump.databases {
             lines.append("database \(database)")
-            var seen: Set<String> = []
+            var seen: Set<SQLName> = []
             for file in dump.files where file.database == database && file.kind == .schema {
                 guard let table = file.table, seen.insert(table).inserted else { continue }
                 let data = dump.files.filter { $0.kind == .data && $0.database == database && $0.table == table }
@@ -46,11 +46,11 @@ enum DumpListing {
         }
         for file in objects {
             guard let splitter = try? StatementSplitter(reader: DumpSource(path: file.path).makeReader()) else { continue }
-            var current: String?
+            var current: SQLName?
             while let statement = try? splitter.next() {
                 if case .use(let database, _) = StatementClassifier.classify(statement.bytes) { current = database }
                 if let object = StatementClassifier.createdObject(statement.bytes) {
-                    lines.append("  \(object.kind) \(object.database ?? current ?? "").\(object.name)")
+                    lines.append("  \(object.kind) \(object.name.database ?? current ?? "").\(object.name.table)")
                 }
             }
         }
@@ -61,19 +61,20 @@ enum DumpListing {
     /// columns its INSERTs name from its first data file.
     static func expectations(of dump: DirectoryDump, map: DatabaseMap, into expectations: RowExpectations) throws {
         guard let manifest = dump.manifest else { return }
-        let hexBlob = manifest.options.contains("--hex-blob")
+        let hexBlob = manifest.settings?.hexBlob == true
         for table in manifest.tables {
-            let key = TableKey(database: map.map(table.database), name: table.table)
+            let key = TableID(database: map.map(table.database), table: table.table)
             var expected = RowExpectations.Table(rows: table.rows, checksum: table.rowChecksum, hexBlob: hexBlob)
             if let first = dump.files.first(where: { $0.kind == .data && $0.database == table.database && $0.table == table.table }) {
                 let splitter = StatementSplitter(reader: try DumpSource(path: first.path).makeReader())
                 while let statement = try splitter.next() {
                     if case .table(_, .insert(let afterName)) = StatementClassifier.classify(statement.bytes),
                        let values = InsertValues(statement.bytes, afterName: afterName, hashing: false) {
-                        expected.columns = values.columnNames?.map(SQLQuoting.identifier)
+                        expected.columns = values.columnNames
                         // swiftdump names the period columns only with --dump-history.
-                        expected.history = values.columnNames?.contains { $0 == "row_start" || $0 == "row_end" } == true
-                            || manifest.options.contains("--dump-history") || manifest.options.contains("-H")
+                        let periods: Set<SQLName> = ["row_start", "row_end"]
+                        expected.history = values.columnNames?.contains { periods.contains($0) } == true
+                            || manifest.settings?.dumpHistory == true
                         break
                     }
                 }

@@ -5,8 +5,8 @@
 /// of its header, which every loading connection starts with.
 struct DumpScan {
     struct Table {
-        var database: String?
-        var name: String
+        var database: SQLName?
+        var name: SQLName
         var isSequence = false
         var created = false
         var dropped = false
@@ -16,14 +16,14 @@ struct DumpScan {
 
     struct Object: Equatable {
         var kind: String
-        var database: String?
-        var name: String
+        var database: SQLName?
+        var name: SQLName
     }
 
     /// Databases named by USE or CREATE DATABASE, in order.
-    private(set) var databases: [String] = []
+    private(set) var databases: [SQLName] = []
     private(set) var tables: [Table] = []
-    private var tableIndex: [TableName: Int] = [:]
+    private var tableIndex: [TableReference: Int] = [:]
     private(set) var objects: [Object] = []
     /// The SET statements before the first other statement: the dump's session settings.
     private(set) var prelude: [Statement] = []
@@ -41,7 +41,7 @@ struct DumpScan {
     init(_ source: DumpSource, countRows: Bool) throws {
         let tail = TailKeepingReader(try source.makeReader())
         let splitter = StatementSplitter(reader: tail)
-        var current: String?
+        var current: SQLName?
         var inPrelude = true
         while let statement = try splitter.next() {
             statements += 1
@@ -65,8 +65,8 @@ struct DumpScan {
             case .table(let name, let action):
                 let database = name.database ?? current
                 if database == nil { tableWithoutDatabase = true }
-                let key = TableName(database: database, name: name.name)
-                var table = tableIndex[key].map { tables[$0] } ?? Table(database: database, name: name.name)
+                let key = TableReference(database: database, table: name.table)
+                var table = tableIndex[key].map { tables[$0] } ?? Table(database: database, name: name.table)
                 switch action {
                 case .create:
                     table.created = true
@@ -87,7 +87,7 @@ struct DumpScan {
                 }
             case .object:
                 if let object = StatementClassifier.createdObject(statement.bytes) {
-                    let entry = Object(kind: object.kind, database: object.database ?? current, name: object.name)
+                    let entry = Object(kind: object.kind, database: object.name.database ?? current, name: object.name.table)
                     objects.removeAll { $0 == entry }
                     objects.append(entry)
                 }
@@ -102,7 +102,7 @@ struct DumpScan {
         hasTrailer = tail.lastLine.hasPrefix("-- Dump completed")
     }
 
-    private mutating func note(_ database: String) {
+    private mutating func note(_ database: SQLName) {
         if !databases.contains(database) { databases.append(database) }
     }
 

@@ -86,7 +86,7 @@ final class DumpSource: @unchecked Sendable {
     func makeReader() throws -> ByteReader {
         let file = try FileReader(path: path, descriptor: spool, name: name)
         guard compression != .none else { return file }
-        return try DecompressingReader(file: file, compression: compression, name: name)
+        return try DecompressingReader(source: file, compression: compression, name: name)
     }
 }
 
@@ -127,7 +127,7 @@ final class FileReader: ByteReader {
 
 /// A compressed file's SQL: gzip members or zstd frames decoded as they are read.
 final class DecompressingReader: ByteReader {
-    private let file: FileReader
+    private let file: any ByteReader
     private let decompressor: StreamDecompressor
     private let name: String
     private var input = [UInt8](repeating: 0, count: 1 << 20)
@@ -136,7 +136,7 @@ final class DecompressingReader: ByteReader {
     private var endOfFile = false
     private var lastFilledOutput = false
 
-    init(file: FileReader, compression: InputCompression, name: String) throws {
+    init(source file: any ByteReader, compression: InputCompression, name: String) throws {
         self.file = file
         self.name = name
         do {

@@ -4,7 +4,7 @@
 /// `--verify` recomputes from the server).
 struct InsertValues {
     /// The columns the INSERT names, or nil for all columns.
-    var columnNames: [String]?
+    var columnNames: [SQLName]?
     /// A value written as 0x...: the dump used --hex-blob.
     var sawHex = false
     var rows: UInt64 = 0
@@ -19,15 +19,15 @@ struct InsertValues {
     /// INSERT ... VALUES. `keeping` is given the column names (nil: none named) and returns
     /// which values count for the checksum (nil: all): a row's hash is then that of `(` and
     /// the kept values, comma-separated, and `)`, as the restored table formats them.
-    init?(_ statement: [UInt8], afterName: Int, hashing: Bool, keeping: ([String]?) -> [Bool]? = { _ in nil }) {
+    init?(_ statement: [UInt8], afterName: Int, hashing: Bool, keeping: ([SQLName]?) -> [Bool]? = { _ in nil }) {
         let count = statement.count
-        var names: [String]?
+        var names: [SQLName]?
         let found: Int? = statement.withUnsafeBytes { bytes -> Int? in
             var index = afterName
             while index < count && bytes[index] <= 0x20 { index += 1 }
             if index < count && bytes[index] == UInt8(ascii: "(") {
                 // The column list: `a`, `b`, or bare names (swiftdump's row_start, row_end).
-                var list: [String] = []
+                var list: [SQLName] = []
                 var current: [UInt8] = []
                 var quoted = false
                 index += 1
@@ -47,7 +47,7 @@ struct InsertValues {
                     } else if byte == UInt8(ascii: "`") {
                         quoted = true
                     } else if byte == UInt8(ascii: ",") || byte == UInt8(ascii: ")") {
-                        list.append(String(decoding: current, as: UTF8.self))
+                        list.append(SQLName(bytes: current))
                         current = []
                         if byte == UInt8(ascii: ")") { break }
                     } else if byte > 0x20 {

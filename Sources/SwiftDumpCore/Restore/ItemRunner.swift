@@ -134,8 +134,8 @@ final class ItemRunner: @unchecked Sendable {
             case .database(let name, let range):
                 statement = map.rewrite(statement, nameAt: range, name: name)
             case .table(let name, let action):
-                guard let database = name.database.map(map.map) ?? current else { break }
-                let (rewritten, _) = rules.apply(statement, key: TableKey(database: database, name: name.name), action: action)
+                guard let key = TableReference(database: name.database.map(map.map), table: name.table).resolved(in: current) else { break }
+                let (rewritten, _) = rules.apply(statement, key: key, action: action)
                 guard let rewritten else { continue }
                 statement = rewritten
             default:

@@ -14,7 +14,7 @@ public struct RestoreOptions: Sendable {
     /// Connections loading at once.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Load a one-database dump into this database instead.
-    public var database: String?
+    public var database: SQLName?
 
     /// What happens to tables that already exist in the target.
     public enum ExistingTables: Sendable, Equatable {
@@ -51,12 +51,30 @@ public struct RestoreOptions: Sendable {
 extension RestoreOptions {
     public mutating func apply(_ parsed: ParsedArguments) throws(DumpError) {
         for option in parsed.options {
+            do {
+                try apply(option)
+            } catch {
+                throw option.located(error)
+            }
+        }
+        guard parsed.positionals.count == 1, let input = parsed.positionals.first else {
+            throw .usage(parsed.positionals.isEmpty
+                ? "Usage: swiftrestore [OPTIONS] FILE|DIRECTORY|-  (see swiftrestore --help)"
+                : "swiftrestore restores one dump at a time; got \(parsed.positionals.joined(separator: " "))")
+        }
+        self.input = input
+        if resume && list { throw .usage("--resume and --list do not go together") }
+        if cleanDatabases && existingTables == .keep { throw .usage("--clean-databases and --if-not-exists do not go together") }
+    }
+
+    private mutating func apply(_ option: ParsedOption) throws(DumpError) {
+        do {
             let on = option.isOn
             let text = option.text
-            if try client.apply(option) { continue }
+            if try client.apply(option) { return }
             switch option.name {
             case "threads": threads = max(1, try DumpOptions.number(text, option.name, maximum: 256))
-            case "database": database = text
+            case "database": database = text.map { SQLName($0) }
             case "drop-existing": existingTables = on ? .drop : .asDumped
             case "if-not-exists": existingTables = on ? .keep : .asDumped
             case "defer-indexes": deferIndexes = on
@@ -75,14 +93,6 @@ extension RestoreOptions {
             default: throw .usage("option '--\(option.name)' is not supported by swiftrestore")
             }
         }
-        guard parsed.positionals.count == 1, let input = parsed.positionals.first else {
-            throw .usage(parsed.positionals.isEmpty
-                ? "Usage: swiftrestore [OPTIONS] FILE|DIRECTORY|-  (see swiftrestore --help)"
-                : "swiftrestore restores one dump at a time; got \(parsed.positionals.joined(separator: " "))")
-        }
-        self.input = input
-        if resume && list { throw .usage("--resume and --list do not go together") }
-        if cleanDatabases && existingTables == .keep { throw .usage("--clean-databases and --if-not-exists do not go together") }
     }
 }
 

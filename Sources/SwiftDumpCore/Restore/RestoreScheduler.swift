@@ -1,13 +1,5 @@
 import Foundation
 
-/// A table as the restore keys it: its database (after --database) and name.
-struct TableKey: Hashable, Sendable, CustomStringConvertible {
-    let database: String
-    let name: String
-
-    var description: String { "\(SQLQuoting.identifier(database)).\(SQLQuoting.identifier(name))" }
-}
-
 /// One piece of work for a connection: statements to run in order, or a file of a directory
 /// dump to load whole.
 final class RestoreItem: @unchecked Sendable {
@@ -36,9 +28,9 @@ final class RestoreItem: @unchecked Sendable {
     }
 
     let kind: Kind
-    let table: TableKey?
+    let table: TableID?
     /// The database the statements run in (nil: none selected).
-    let database: String?
+    let database: SQLName?
     let work: Work
     /// Bytes of SQL, for memory accounting and progress.
     let bytes: Int
@@ -47,7 +39,7 @@ final class RestoreItem: @unchecked Sendable {
     fileprivate(set) var epoch = 0
     fileprivate(set) var schemaNumber = -1
 
-    init(kind: Kind, table: TableKey?, database: String?, work: Work, bytes: Int) {
+    init(kind: Kind, table: TableID?, database: SQLName?, work: Work, bytes: Int) {
         self.kind = kind
         self.table = table
         self.database = database
@@ -104,8 +96,8 @@ final class RestoreScheduler: @unchecked Sendable {
     }
 
     private let condition = NSCondition()
-    private var tables: [TableKey: TableQueue] = [:]
-    private var tableOrder: [TableKey] = []
+    private var tables: [TableID: TableQueue] = [:]
+    private var tableOrder: [TableID] = []
     private var barriers: [RestoreItem] = []
     private var barrierHead = 0
     private var objects: [RestoreItem] = []
@@ -120,7 +112,9 @@ final class RestoreScheduler: @unchecked Sendable {
     private var failure: (any Error)?
     private var queuedBytes = 0
     private var running = 0
-    private var open: [Set<TableKey>]
+    private var open: [Set<TableID>]
+    /// Tables the feeder has moved past: every statement of theirs is queued.
+    private var sealed: Set<TableID> = []
     private let budget: Int
     /// Directory dumps (everything added before the workers start): once fed, the biggest
     /// tables go first, so no connection idles at the end.
@@ -165,6 +159,7 @@ final class RestoreScheduler: @unchecked Sendable {
                 tables[key] = queue
             }
             if queue.first == nil && !tableOrder.contains(key) { tableOrder.append(key) }
+            sealed.remove(key)
             queue.items.append(item)
             queue.bytes += item.bytes
             incomplete[item.epoch, default: 0] += 1
@@ -180,6 +175,28 @@ final class RestoreScheduler: @unchecked Sendable {
         if largestFirst { tableOrder.sort { (tables[$0]?.bytes ?? 0) > (tables[$1]?.bytes ?? 0) } }
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// The feeder moved past `table`: nothing more of it comes (unless a later statement
+    /// names it again).
+    func seal(_ table: TableID) {
+        condition.lock()
+        sealed.insert(table)
+        condition.unlock()
+    }
+
+    /// After a failure: the tables every statement of which ran and committed, and those with
+    /// statements queued, running or uncommitted.
+    func tableStates() -> (complete: [TableID], incomplete: [TableID]) {
+        condition.lock()
+        defer { condition.unlock() }
+        var complete: [TableID] = []
+        var incomplete: [TableID] = []
+        for (key, queue) in tables {
+            let done = queue.first == nil && queue.runningData == 0 && !queue.orderedRunning && queue.uncommitted.isEmpty
+            if done && sealed.contains(key) { complete.append(key) } else { incomplete.append(key) }
+        }
+        return (complete.sorted(), incomplete.sorted())
     }
 
     /// Stops everything: workers get ``Task/stop``, the feeder's next ``add(_:)`` throws.

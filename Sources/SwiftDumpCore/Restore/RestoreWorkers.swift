@@ -74,7 +74,7 @@ final class RestoreStats: @unchecked Sendable {
 final class WorkerSession {
     let index: Int
     let connection: Connection
-    private(set) var database: String?
+    private(set) var database: SQLName?
     /// Bytes of rows since the last commit; nil when nothing is uncommitted.
     private(set) var uncommittedBytes: Int?
 
@@ -83,14 +83,14 @@ final class WorkerSession {
         self.connection = connection
     }
 
-    func use(_ database: String?) throws {
+    func use(_ database: SQLName?) throws {
         guard let database, database != self.database else { return }
         try connection.selectDatabase(database)
         self.database = database
     }
 
     /// The database the session is in, as a statement like `USE` left it.
-    func noteDatabase(_ database: String?) {
+    func noteDatabase(_ database: SQLName?) {
         self.database = database
     }
 

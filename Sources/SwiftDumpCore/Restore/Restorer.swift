@@ -14,6 +14,23 @@ struct RestoreSummary: Sendable {
     var skippedFailures: [StatementFailure] = []
 }
 
+/// A stream restore that stopped partway: what stopped it, and where each table stands.
+struct IncompleteRestore: Error, CustomStringConvertible {
+    let cause: any Error
+    /// Every row of these committed.
+    let complete: [TableID]
+    /// Partly loaded, or with rows that were not committed.
+    let incomplete: [TableID]
+    let notStarted: [TableID]
+
+    var description: String {
+        func list(_ tables: [TableID]) -> String {
+            tables.isEmpty ? "none" : tables.prefix(50).map(\.description).joined(separator: ", ") + (tables.count > 50 ? ", ... (\(tables.count) in all)" : "")
+        }
+        return "\(cause)\n  the restore stopped: complete (every row committed): \(list(complete))\n  incomplete: \(list(incomplete))\n  not started: \(list(notStarted))"
+    }
+}
+
 /// `--verify` found tables that differ from the dump.
 struct VerificationError: Error, CustomStringConvertible {
     let mismatches: [RowVerifier.Mismatch]
@@ -70,6 +87,7 @@ final class Restorer {
 
         let map = try databaseMap(input)
         let control = try Connection(options.connection)
+        verbose("-- Connected: \(control.hostInfo)\(control.tlsCipher.map { ", over TLS (\($0))" } ?? ", not encrypted")")
         try control.execute("SET SESSION FOREIGN_KEY_CHECKS = 0")
         if options.skipBinlog { try control.execute("SET SESSION sql_log_bin = 0") }
         if !options.resume { try prepareTarget(control, input: input, map: map) }
@@ -126,10 +144,21 @@ final class Restorer {
             scheduler.finishFeeding()
         }
         do {
-            try workers.wait()
-        } catch var failure as StatementFailure {
-            failure.line = try? LineLocator.line(of: failure, input: input)
-            throw failure
+            do {
+                try workers.wait()
+            } catch var failure as StatementFailure {
+                failure.line = try? LineLocator.line(of: failure, input: input)
+                throw failure
+            }
+        } catch {
+            // A stream cannot resume: say exactly which tables are in (every row committed).
+            guard case .stream(_, let scan) = input else { throw error }
+            let (complete, incomplete) = scheduler.tableStates()
+            let touched = Set(complete + incomplete)
+            let notStarted = scan.tables.filter { $0.created && !$0.isSequence }.compactMap { table in
+                TableReference(database: table.database.map { map.map($0) }, table: table.name).resolved(in: map.target)
+            }.filter { !touched.contains($0) }
+            throw IncompleteRestore(cause: error, complete: complete, incomplete: incomplete, notStarted: notStarted)
         }
 
         progressLine?.stop()
@@ -169,7 +198,7 @@ final class Restorer {
 
     /// --database: the dump's one database (or, if it names none, the default) becomes NAME.
     private func databaseMap(_ input: Input) throws -> DatabaseMap {
-        let databases: [String]
+        let databases: [SQLName]
         var namesNone = false
         switch input {
         case .stream(_, let scan):
@@ -185,7 +214,7 @@ final class Restorer {
             return DatabaseMap(source: nil, target: nil)
         }
         if databases.count > 1 {
-            throw DumpError.usage("--database loads a dump of one database; this one holds \(databases.count): \(databases.joined(separator: ", "))")
+            throw DumpError.usage("--database loads a dump of one database; this one holds \(databases.count): \(databases.map(\.quoted).joined(separator: ", "))")
         }
         return DatabaseMap(source: databases.first, target: target)
     }
@@ -196,22 +225,22 @@ final class Restorer {
     /// (errno 150) even with FOREIGN_KEY_CHECKS=0, and a mysqldump file creates tables in name
     /// order, children first.
     private func prepareTarget(_ control: Connection, input: Input, map: DatabaseMap) throws {
-        var databases: [String]
-        var tables: [TableKey] = []
+        var databases: [SQLName]
+        var tables: [TableID] = []
         switch input {
         case .stream(_, let scan):
-            databases = scan.databases.map(map.map)
+            databases = scan.databases.map { map.map($0) }
             for table in scan.tables where table.created && (table.dropped || options.existingTables == .drop) {
-                guard let database = table.database.map(map.map) ?? map.target else { continue }
-                tables.append(TableKey(database: database, name: table.name))
+                guard let database = table.database.map({ map.map($0) }) ?? map.target else { continue }
+                tables.append(TableID(database: database, table: table.name))
             }
         case .directory(let dump):
-            databases = dump.databases.map(map.map)
+            databases = dump.databases.map { map.map($0) }
             for file in dump.files where file.kind == .schema {
-                guard let database = file.database.map(map.map), let name = file.table else { continue }
+                guard let database = file.database.map({ map.map($0) }), let name = file.table else { continue }
                 let actions = try Self.tableActions(in: file)
                 if actions.created && (actions.dropped || options.existingTables == .drop) {
-                    tables.append(TableKey(database: database, name: name))
+                    tables.append(TableID(database: database, table: name))
                 }
             }
         }
@@ -219,48 +248,49 @@ final class Restorer {
         if options.cleanDatabases {
             try confirmClean(databases)
             for database in databases {
-                verbose("-- Dropping database \(database)")
-                try control.execute("DROP DATABASE IF EXISTS \(SQLQuoting.identifier(database))")
+                verbose("-- Dropping database \(database.quoted)")
+                try control.execute("DROP DATABASE IF EXISTS \(identifier: database)" as SQLText)
             }
         }
         // A dump of one database made without --databases creates none: load into the target,
         // made if missing (as `mysql NAME < dump.sql` would need it made by hand).
-        var uncreated: [String] = []
+        var uncreated: [SQLName] = []
         switch input {
         case .stream(_, let scan):
             if map.source == nil, let target = map.target, scan.tableWithoutDatabase { uncreated = [target] }
         case .directory(let dump):
             let created = Set(dump.files.filter { $0.kind == .database }.compactMap(\.database))
-            uncreated = dump.databases.filter { !created.contains($0) }.map(map.map)
+            uncreated = dump.databases.filter { !created.contains($0) }.map { map.map($0) }
         }
         for database in uncreated {
-            try control.execute("CREATE DATABASE IF NOT EXISTS \(SQLQuoting.identifier(database))")
+            try control.execute("CREATE DATABASE IF NOT EXISTS \(identifier: database)" as SQLText)
         }
         // The server's own schema is left to the dump's statements, in their order: its
         // tables hold the accounts, routines and events the restore's sessions rely on.
-        tables.removeAll { $0.database.lowercased() == "mysql" }
+        tables.removeAll { $0.database.asciiLowercased == "mysql" }
         guard options.existingTables != .keep && !tables.isEmpty else { return }
         let wanted = Set(tables)
         for database in Set(tables.map(\.database)).sorted() {
             let existing = try control.query("""
                 SELECT TABLE_NAME FROM information_schema.TABLES
-                WHERE TABLE_SCHEMA = \(SQLQuoting.literal(database)) AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE', 'SYSTEM VERSIONED')
-                """).rows.compactMap { $0.string(0) }.filter { wanted.contains(TableKey(database: database, name: $0)) }
+                WHERE TABLE_SCHEMA = \(literal: database) AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE', 'SYSTEM VERSIONED')
+                """ as SQLText).rows.compactMap { $0.name(0) }.map { TableID(database: database, table: $0) }.filter { wanted.contains($0) }
             guard !existing.isEmpty else { continue }
-            verbose("-- Dropping \(existing.count) table(s) of \(database) that the dump re-creates")
+            verbose("-- Dropping \(existing.count) table(s) of \(database.quoted) that the dump re-creates")
             for batch in stride(from: 0, to: existing.count, by: 200) {
-                let names = existing[batch..<min(batch + 200, existing.count)].map { "\(SQLQuoting.identifier(database)).\(SQLQuoting.identifier($0))" }
-                try control.execute("DROP TABLE IF EXISTS \(names.joined(separator: ", "))")
+                let names = existing[batch..<min(batch + 200, existing.count)].map { "\(qualified: $0)" as SQLText }
+                try control.execute("DROP TABLE IF EXISTS \(sql: SQLText.joined(names, separator: ", "))" as SQLText)
             }
         }
     }
 
-    private func confirmClean(_ databases: [String]) throws {
+    private func confirmClean(_ databases: [SQLName]) throws {
         guard !options.assumeYes else { return }
+        let list = databases.map(\.quoted).joined(separator: ", ")
         guard isatty(0) != 0 && isatty(2) != 0 else {
-            throw DumpError.usage("--clean-databases drops \(databases.joined(separator: ", ")) and everything in them: confirm with --yes")
+            throw DumpError.usage("--clean-databases drops \(list) and everything in them: confirm with --yes")
         }
-        FileHandle.standardError.write("swiftrestore: drop the database(s) \(databases.joined(separator: ", ")) and everything in them before loading? [y/N] ".data(using: .utf8)!)
+        FileHandle.standardError.write("swiftrestore: drop the database(s) \(list) and everything in them before loading? [y/N] ".data(using: .utf8)!)
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
         guard answer == "y" || answer == "yes" else { throw DumpError.usage("not confirmed: nothing was changed") }
     }
@@ -305,13 +335,13 @@ final class Restorer {
     /// A directory dump's files as the scheduler's items, in the manifest's order; files the
     /// journal has (on --resume) are left out.
     private func queueDirectory(_ dump: DirectoryDump, scheduler: RestoreScheduler, map: DatabaseMap, done: Set<String>) throws {
-        var indexes: [TableKey: Statement] = [:]
-        var lastData: [TableKey: Int] = [:]
+        var indexes: [TableID: Statement] = [:]
+        var lastData: [TableID: Int] = [:]
         for (position, file) in dump.files.enumerated() where file.kind == .data {
-            if let database = file.database, let table = file.table { lastData[TableKey(database: map.map(database), name: table)] = position }
+            if let database = file.database, let table = file.table { lastData[TableID(database: map.map(database), table: table)] = position }
         }
         for (position, file) in dump.files.enumerated() {
-            let key = file.database.flatMap { database in file.table.map { TableKey(database: map.map(database), name: $0) } }
+            let key = file.database.flatMap { database in file.table.map { TableID(database: map.map(database), table: $0) } }
             let kind: RestoreItem.Kind
             switch file.kind {
             case .database: kind = .barrier
@@ -323,12 +353,12 @@ final class Restorer {
                 indexes[key] = try Self.deferredIndexes(in: file, key: key)
             }
             if !done.contains(file.relativePath) {
-                try scheduler.add(RestoreItem(kind: kind, table: key, database: key?.database ?? file.database.map(map.map),
+                try scheduler.add(RestoreItem(kind: kind, table: key, database: key?.database ?? file.database.map { map.map($0) },
                                               work: .file(file), bytes: Int(file.sqlBytes)))
             }
             // The deferred indexes follow the table's last rows (or its structure, if it has none).
             if let key, let alter = indexes[key], lastData[key] ?? position == position, file.kind != .objects {
-                let part = "indexes:\(file.database ?? "").\(file.table ?? "")"
+                let part = "indexes:\(DirectoryLayout.encode(file.database ?? "")).\(DirectoryLayout.encode(file.table ?? ""))"
                 indexes[key] = nil
                 if !done.contains(part) {
                     try scheduler.add(RestoreItem(kind: .ordered(schema: false), table: key, database: key.database,
@@ -339,11 +369,11 @@ final class Restorer {
     }
 
     /// The ALTER TABLE that adds the indexes --defer-indexes leaves out of a schema file's table.
-    private static func deferredIndexes(in file: DirectoryDump.File, key: TableKey) throws -> Statement? {
+    private static func deferredIndexes(in file: DirectoryDump.File, key: TableID) throws -> Statement? {
         let splitter = StatementSplitter(reader: try DumpSource(path: file.path).makeReader())
         while let statement = try splitter.next() {
             if case .table(_, .create) = StatementClassifier.classify(statement.bytes) {
-                return IndexDeferral.split(statement.bytes, table: key.name).alter.map { Statement(bytes: $0, offset: 0, database: key.database) }
+                return IndexDeferral.split(statement.bytes, table: key.table).alter.map { Statement(bytes: $0, offset: 0, database: key.database) }
             }
         }
         return nil

@@ -5,7 +5,7 @@ import Foundation
 /// cannot load the dump's values for them, and which are invisible.
 struct TableShape: Sendable {
     struct Column: Sendable {
-        let name: String
+        let name: SQLName
         /// Generated (VIRTUAL, STORED) or a system-versioning period column.
         let computed: Bool
         /// GENERATED ALWAYS AS ROW START / ROW END.
@@ -17,19 +17,29 @@ struct TableShape: Sendable {
     let versioned: Bool
 
     init(createTable bytes: [UInt8]) {
-        let text = String(decoding: bytes, as: UTF8.self)
         var columns: [Column] = []
-        for line in text.split(separator: "\n").dropFirst() where line.hasPrefix("  `") {
-            let body = line.dropFirst(3)
-            guard let close = body.firstRange(of: "` ") else { continue }
-            let name = String(body[..<close.lowerBound]).replacing("``", with: "`")
-            let rest = body[close.upperBound...].uppercased()
-            let computed = rest.contains(" GENERATED ALWAYS AS ") || rest.contains(" AS (") && (rest.contains(") VIRTUAL") || rest.contains(") STORED") || rest.contains(") PERSISTENT"))
-            columns.append(Column(name: name, computed: computed, period: rest.contains(" AS ROW START") || rest.contains(" AS ROW END"),
-                                  invisible: rest.contains(" INVISIBLE")))
+        if let definitions = TableDefinitions(bytes) {
+            for index in definitions.definitions.indices where definitions.tokens[index].first?.kind == .identifier {
+                guard let name = definitions.name(index, at: 0) else { continue }
+                // The column's attributes as words, outside quotes: a comment or a default
+                // that says GENERATED is not an attribute.
+                let words = definitions.tokens[index].dropFirst().compactMap { token -> String? in
+                    token.kind == .word ? String(decoding: bytes[token.range], as: UTF8.self).uppercased() : nil
+                }
+                let generated = Self.contains(words, ["GENERATED", "ALWAYS", "AS"])
+                    || (words.contains("AS") && (words.contains("VIRTUAL") || words.contains("STORED") || words.contains("PERSISTENT")))
+                let period = Self.contains(words, ["AS", "ROW", "START"]) || Self.contains(words, ["AS", "ROW", "END"])
+                columns.append(Column(name: name, computed: generated, period: period, invisible: words.contains("INVISIBLE")))
+            }
         }
         self.columns = columns
-        versioned = text.uppercased().contains("WITH SYSTEM VERSIONING")
+        let tail = SQLTokens(Array(bytes[(TableDefinitions(bytes)?.definitions.last?.upperBound ?? 0)...]), limit: 4096)
+        versioned = (0..<tail.count).contains { tail.isKeyword($0, "WITH") && tail.isKeyword($0 + 1, "SYSTEM") && tail.isKeyword($0 + 2, "VERSIONING") }
+    }
+
+    private static func contains(_ words: [String], _ run: [String]) -> Bool {
+        guard words.count >= run.count else { return false }
+        return (0...(words.count - run.count)).contains { Array(words[$0..<($0 + run.count)]) == run }
     }
 }
 
@@ -44,18 +54,18 @@ final class RowExpectations: @unchecked Sendable {
         var rows: UInt64 = 0
         var checksum: UInt64 = 0
         /// The columns to select back, quoted; nil for all of them.
-        var columns: [String]?
+        var columns: [SQLName]?
         var hexBlob = false
         /// Rows of every version (`--dump-history`): selected FOR SYSTEM_TIME ALL.
         var history = false
     }
 
     private let lock = NSLock()
-    private var tables: [TableKey: Table] = [:]
-    private var shapes: [TableKey: TableShape] = [:]
+    private var tables: [TableID: Table] = [:]
+    private var shapes: [TableID: TableShape] = [:]
 
     /// A table the dump creates: checked even if it has no rows.
-    func expect(_ key: TableKey, createTable: [UInt8]) {
+    func expect(_ key: TableID, createTable: [UInt8]) {
         let shape = TableShape(createTable: createTable)
         lock.lock()
         if tables[key] == nil { tables[key] = Table() }
@@ -64,18 +74,18 @@ final class RowExpectations: @unchecked Sendable {
     }
 
     /// Counts and hashes the rows of an INSERT into `key` (`afterName`: where its table name ends).
-    func add(_ key: TableKey, insert statement: [UInt8], afterName: Int) {
+    func add(_ key: TableID, insert statement: [UInt8], afterName: Int) {
         lock.lock()
         let shape = shapes[key]
         lock.unlock()
-        var selected: [String]?
+        var selected: [SQLName]?
         var history = false
         guard let values = InsertValues(statement, afterName: afterName, hashing: true, keeping: { names in
             // The values of the named columns, or of every visible column in order.
             guard let shape, let columns = names ?? Optional(shape.columns.filter { !$0.invisible }.map(\.name)) else { return nil }
             // Period columns the INSERT names: a --dump-history dump, every value is data. (A
             // mysqldump INSERT without a column list carries them too, and the server ignores them.)
-            let periods = Set(shape.columns.filter(\.period).map(\.name) + ["row_start", "row_end"])
+            let periods = Set(shape.columns.filter(\.period).map(\.name) + ["row_start", "row_end"] as [SQLName])
             history = shape.versioned && names?.contains { periods.contains($0) } == true
             let computed = history ? [] : Set(shape.columns.filter(\.computed).map(\.name))
             let keep = columns.map { !computed.contains($0) }
@@ -86,7 +96,7 @@ final class RowExpectations: @unchecked Sendable {
         var table = tables[key] ?? Table()
         table.rows += values.rows
         table.checksum &+= values.checksum
-        if let selected { table.columns = selected.map(SQLQuoting.identifier) }
+        if let selected { table.columns = selected }
         if history { table.history = true }
         if values.sawHex { table.hexBlob = true }
         tables[key] = table
@@ -94,22 +104,22 @@ final class RowExpectations: @unchecked Sendable {
     }
 
     /// What a directory dump's manifest says of a table.
-    func set(_ key: TableKey, _ table: Table) {
+    func set(_ key: TableID, _ table: Table) {
         lock.lock()
         tables[key] = table
         lock.unlock()
     }
 
     /// A name the dump's objects turned into a view (mysqldump's placeholder table): not a table.
-    func forget(_ key: TableKey) {
+    func forget(_ key: TableID) {
         lock.lock()
         tables[key] = nil
         lock.unlock()
     }
 
-    var all: [(TableKey, Table)] {
+    var all: [(TableID, Table)] {
         lock.lock()
         defer { lock.unlock() }
-        return tables.map { ($0.key, $0.value) }.sorted { ($0.0.database, $0.0.name) < ($1.0.database, $1.0.name) }
+        return tables.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }
     }
 }

@@ -8,7 +8,7 @@ import MariaDBClient
 /// set), so equal data gives equal text.
 enum RowVerifier {
     struct Mismatch: Sendable, CustomStringConvertible {
-        let table: TableKey
+        let table: TableID
         let expectedRows: UInt64
         let actualRows: UInt64
         let checksumsDiffer: Bool
@@ -23,21 +23,21 @@ enum RowVerifier {
 
     /// Checks every table on the workers' connections, several at once. Returns the tables
     /// that differ (empty: all equal).
-    static func verify(_ expectations: [(TableKey, RowExpectations.Table)], on workers: RestoreWorkers) throws -> [Mismatch] {
+    static func verify(_ expectations: [(TableID, RowExpectations.Table)], on workers: RestoreWorkers) throws -> [Mismatch] {
         let queue = ListQueue(expectations)
         let results = ResultList<Mismatch>()
         try workers.forEach { _, connection in
             while let (table, expected) = queue.next() {
                 var rows: UInt64 = 0
                 var checksum: UInt64 = 0
-                let columns = expected.columns?.joined(separator: ", ") ?? "*"
-                let history = expected.history ? " FOR SYSTEM_TIME ALL" : ""
+                let columns: SQLText = expected.columns.map { "\(identifiers: $0)" } ?? "*"
+                let history: SQLText = expected.history ? " FOR SYSTEM_TIME ALL" : ""
                 do {
                     var formatter = RowFormatter(extended: true, hexBlob: expected.hexBlob, checksums: true, deliver: { batch in
                         rows += UInt64(batch.rowCount)
                         checksum &+= batch.rowChecksum
                     })
-                    try connection.stream("SELECT /*!40001 SQL_NO_CACHE */ \(columns) FROM \(table)\(history)", into: &formatter)
+                    try connection.stream("SELECT /*!40001 SQL_NO_CACHE */ \(sql: columns) FROM \(qualified: table)\(sql: history)" as SQLText, into: &formatter)
                     try formatter.flush()
                 } catch let error as MariaDBError {
                     results.append(Mismatch(table: table, expectedRows: expected.rows, actualRows: 0, checksumsDiffer: true, error: "\(error)"))
@@ -48,7 +48,7 @@ enum RowVerifier {
                 }
             }
         }
-        return results.all.sorted { ($0.table.database, $0.table.name) < ($1.table.database, $1.table.name) }
+        return results.all.sorted { $0.table < $1.table }
     }
 }
 

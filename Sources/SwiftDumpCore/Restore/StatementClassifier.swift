@@ -1,7 +1,13 @@
-/// A table as a statement names it: `t`, or `db`.`t`.
-struct TableName: Hashable, Sendable {
-    var database: String?
-    var name: String
+/// An object as a statement names it: `t`, or `db`.`t`.
+struct TableReference: Hashable, Sendable {
+    var database: SQLName?
+    var table: SQLName
+
+    /// The table, in `current` when the statement names no database.
+    func resolved(in current: SQLName?) -> TableID? {
+        guard let database = database ?? current else { return nil }
+        return TableID(database: database, table: table)
+    }
 }
 
 /// What a statement of a dump does, as far as the restore schedules it.
@@ -15,12 +21,12 @@ enum StatementRole: Equatable, Sendable {
     case session(restoring: Bool)
     /// Anything that affects more than one table or the server: runs alone, in order.
     case global
-    /// `USE db`; `name` is where the database name is in the statement.
-    case use(database: String, name: Range<Int>)
-    /// CREATE/DROP DATABASE; `name` is where the name is, for --database.
-    case database(name: String, nameRange: Range<Int>)
+    /// `USE db`; `name` is where the database name is in the statement (quotes included).
+    case use(database: SQLName, name: Range<Int>)
+    /// CREATE/DROP DATABASE; `nameRange` is where the name is (quotes included), for --database.
+    case database(name: SQLName, nameRange: Range<Int>)
     /// A statement on one table (or sequence).
-    case table(TableName, TableAction)
+    case table(TableReference, TableAction)
     /// Triggers, views, routines, events, ALTER DATABASE: after all the data.
     case object
 }
@@ -36,8 +42,8 @@ enum TableAction: Equatable, Sendable {
     case other
 }
 
-/// A statement's first words, read the way the server reads them: comments skipped,
-/// `/*!NNNNN` and `/*M!NNNNNN` markers dropped (their content is SQL), identifiers unquoted.
+/// A statement's first tokens, read by ``SQLLexer`` the way the server reads them: whitespace
+/// and comments skipped, `/*!NNNNN` and `/*M!NNNNNN` markers dropped (their content is SQL).
 struct SQLTokens {
     enum Kind: Equatable {
         case word, identifier, string, variable, symbol
@@ -45,83 +51,55 @@ struct SQLTokens {
 
     struct Token {
         let kind: Kind
-        /// The token's text (an identifier's without its backquotes).
+        /// The token's bytes in the statement, quotes included.
         let range: Range<Int>
     }
 
     private let bytes: [UInt8]
     private(set) var tokens: [Token] = []
-    /// Where scanning stopped (after the last token read).
+    /// Where reading stopped (after the last token read).
     private(set) var end = 0
 
     /// The first `limit` tokens of `bytes`.
-    init(_ bytes: [UInt8], limit: Int = 24) {
+    init(_ bytes: [UInt8], limit: Int = 24, backslashEscapes: Bool = true) {
         self.bytes = bytes
+        var tokens: [Token] = []
         var index = 0
-        let count = bytes.count
-        func isWordByte(_ byte: UInt8) -> Bool {
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F || byte == 0x24 || byte >= 0x80
-        }
-        while index < count && tokens.count < limit {
-            let byte = bytes[index]
-            if byte <= 0x20 {
-                index += 1
-            } else if byte == UInt8(ascii: "/") && index + 1 < count && bytes[index + 1] == UInt8(ascii: "*") {
-                if index + 2 < count && (bytes[index + 2] == UInt8(ascii: "!") || (bytes[index + 2] == UInt8(ascii: "M") && index + 3 < count && bytes[index + 3] == UInt8(ascii: "!"))) {
-                    // A versioned comment: skip the marker and its version digits.
-                    index += bytes[index + 2] == UInt8(ascii: "!") ? 3 : 4
-                    while index < count && bytes[index] >= 0x30 && bytes[index] <= 0x39 { index += 1 }
-                } else {
-                    index += 2
-                    while index + 1 < count && !(bytes[index] == UInt8(ascii: "*") && bytes[index + 1] == UInt8(ascii: "/")) { index += 1 }
-                    index += 2
-                }
-            } else if byte == UInt8(ascii: "*") && index + 1 < count && bytes[index + 1] == UInt8(ascii: "/") {
-                index += 2  // the end of a versioned comment
-            } else if byte == UInt8(ascii: "#") || (byte == UInt8(ascii: "-") && index + 2 < count && bytes[index + 1] == UInt8(ascii: "-") && bytes[index + 2] <= 0x20) {
-                while index < count && bytes[index] != 0x0A { index += 1 }
-            } else if byte == UInt8(ascii: "`") {
-                var close = index + 1
-                while close < count {
-                    if bytes[close] == UInt8(ascii: "`") {
-                        if close + 1 < count && bytes[close + 1] == UInt8(ascii: "`") { close += 2; continue }
-                        break
+        bytes.withUnsafeBytes { buffer in
+            var lexer = SQLLexer(backslashEscapes: backslashEscapes)
+            func read(at position: Int) -> SQLLexer.Lexeme? {
+                position < buffer.count ? lexer.next(in: buffer, at: position, atEnd: true) : nil
+            }
+            while tokens.count < limit, let lexeme = read(at: index) {
+                index = lexeme.range.upperBound
+                switch lexeme.kind {
+                case .space, .lineComment, .blockComment, .versionedOpen, .commentEnd:
+                    continue
+                case .word:
+                    tokens.append(Token(kind: .word, range: lexeme.range))
+                case .identifier:
+                    tokens.append(Token(kind: .identifier, range: lexeme.range))
+                case .string:
+                    tokens.append(Token(kind: .string, range: lexeme.range))
+                case .symbol where buffer[lexeme.range.lowerBound] == UInt8(ascii: "@"):
+                    // A variable: @name, @@name, @@session.name, @`name`, @'name'.
+                    if let second = read(at: index), second.kind == .symbol, buffer[second.range.lowerBound] == UInt8(ascii: "@") {
+                        index = second.range.upperBound
                     }
-                    close += 1
+                    while let part = read(at: index), [.word, .identifier, .string].contains(part.kind) {
+                        index = part.range.upperBound
+                        guard let dot = read(at: index), dot.kind == .symbol, buffer[dot.range.lowerBound] == UInt8(ascii: "."),
+                              let after = read(at: dot.range.upperBound), after.kind == .word || after.kind == .identifier else { break }
+                        index = dot.range.upperBound
+                    }
+                    tokens.append(Token(kind: .variable, range: lexeme.range.lowerBound..<index))
+                case .symbol:
+                    tokens.append(Token(kind: .symbol, range: lexeme.range))
                 }
-                tokens.append(Token(kind: .identifier, range: (index + 1)..<min(close, count)))
-                index = close + 1
-            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
-                var close = index + 1
-                while close < count && bytes[close] != byte {
-                    close += bytes[close] == UInt8(ascii: "\\") ? 2 : 1
-                }
-                tokens.append(Token(kind: .string, range: (index + 1)..<min(close, count)))
-                index = close + 1
-            } else if byte == UInt8(ascii: "@") {
-                var stop = index + 1
-                if stop < count && bytes[stop] == UInt8(ascii: "@") { stop += 1 }
-                if stop < count && (bytes[stop] == UInt8(ascii: "`") || bytes[stop] == UInt8(ascii: "'") || bytes[stop] == UInt8(ascii: "\"")) {
-                    let quote = bytes[stop]
-                    stop += 1
-                    while stop < count && bytes[stop] != quote { stop += 1 }
-                    stop += 1
-                } else {
-                    while stop < count && (isWordByte(bytes[stop]) || bytes[stop] == UInt8(ascii: ".")) { stop += 1 }
-                }
-                tokens.append(Token(kind: .variable, range: index..<min(stop, count)))
-                index = stop
-            } else if isWordByte(byte) {
-                var stop = index + 1
-                while stop < count && isWordByte(bytes[stop]) { stop += 1 }
-                tokens.append(Token(kind: .word, range: index..<stop))
-                index = stop
-            } else {
-                tokens.append(Token(kind: .symbol, range: index..<(index + 1)))
-                index += 1
             }
         }
-        end = min(index, count)
+        self.tokens = tokens
+        end = min(index, bytes.count)
     }
 
     var count: Int { tokens.count }
@@ -139,17 +117,31 @@ struct SQLTokens {
         return true
     }
 
-    func isSymbol(_ index: Int, _ symbol: Character) -> Bool {
-        guard index < tokens.count, tokens[index].kind == .symbol, let ascii = symbol.asciiValue else { return false }
-        return bytes[tokens[index].range.lowerBound] == ascii
+    func isSymbol(_ index: Int, _ symbol: Unicode.Scalar) -> Bool {
+        guard index < tokens.count, tokens[index].kind == .symbol else { return false }
+        return bytes[tokens[index].range.lowerBound] == UInt8(ascii: symbol)
     }
 
-    /// The text of token `index`: an identifier unquoted (a doubled backquote made one).
-    func text(_ index: Int) -> String {
+    /// The bytes of token `index`: an identifier's name unquoted, a string's value unquoted.
+    func text(_ index: Int) -> [UInt8] {
         let token = tokens[index]
-        let text = String(decoding: bytes[token.range], as: UTF8.self)
-        return token.kind == .identifier ? text.replacing("``", with: "`") : text
+        return bytes.withUnsafeBytes { buffer in
+            let raw = UnsafeRawBufferPointer(rebasing: buffer[token.range])
+            switch token.kind {
+            case .identifier: return SQLLexer.unquotedIdentifier(raw)
+            case .string: return SQLLexer.unquotedString(raw)
+            default: return Array(raw)
+            }
+        }
     }
+
+    /// Token `index` as text with ASCII letters in lower case: variable names, sql_mode values.
+    func lowercasedText(_ index: Int) -> String {
+        String(decoding: text(index).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// The name at `index` (identifier or word).
+    func name(_ index: Int) -> SQLName { SQLName(bytes: text(index)) }
 
     /// A name (identifier or word) at `index`.
     func isName(_ index: Int) -> Bool {
@@ -164,7 +156,7 @@ enum StatementClassifier {
         guard tokens.count > 0 else { return .skip }
         if tokens.isKeyword(0, "SET") { return SetStatement.role(bytes, tokens) }
         if tokens.isKeyword(0, "USE"), tokens.isName(1) {
-            return .use(database: tokens.text(1), name: tokens.tokens[1].range)
+            return .use(database: tokens.name(1), name: tokens.tokens[1].range)
         }
         if tokens.isKeyword(0, "INSERT") || tokens.isKeyword(0, "REPLACE") {
             var index = 1
@@ -194,12 +186,12 @@ enum StatementClassifier {
     }
 
     /// `name` or `db`.`name` at `index`; returns it and the index of the token after it.
-    private static func tableName(_ tokens: SQLTokens, at index: Int) -> (TableName, Int)? {
+    private static func tableName(_ tokens: SQLTokens, at index: Int) -> (TableReference, Int)? {
         guard tokens.isName(index) else { return nil }
         if tokens.isSymbol(index + 1, "."), tokens.isName(index + 2) {
-            return (TableName(database: tokens.text(index), name: tokens.text(index + 2)), index + 3)
+            return (TableReference(database: tokens.name(index), table: tokens.name(index + 2)), index + 3)
         }
-        return (TableName(database: nil, name: tokens.text(index)), index + 1)
+        return (TableReference(database: nil, table: tokens.name(index)), index + 1)
     }
 
     /// CREATE, DROP and ALTER of every kind.
@@ -221,7 +213,7 @@ enum StatementClassifier {
             index += 1
             if tokens.isKeyword(index, "IF") { index += tokens.isKeyword(index + 1, "NOT") ? 3 : 2 }
             guard tokens.isName(index) else { return .global }
-            return .database(name: tokens.text(index), nameRange: tokens.tokens[index].range)
+            return .database(name: tokens.name(index), nameRange: tokens.tokens[index].range)
         }
         for kind in objectKinds where tokens.isKeyword(index, kind) { return .object }
         if tokens.isKeyword(index, "INDEX") {
@@ -273,12 +265,12 @@ enum StatementClassifier {
     }
 
     /// The kind and name of the view, trigger, routine or event a CREATE statement makes.
-    static func createdObject(_ bytes: [UInt8]) -> (kind: String, database: String?, name: String)? {
+    static func createdObject(_ bytes: [UInt8]) -> (kind: String, name: TableReference)? {
         let tokens = SQLTokens(bytes)
         guard tokens.isKeyword(0, "CREATE") else { return nil }
         var index = skipModifiers(tokens, from: 1)
         guard objectKinds.contains(where: { tokens.isKeyword(index, $0) }) else { return nil }
-        var kind = tokens.text(index).uppercased()
+        var kind = tokens.lowercasedText(index).uppercased()
         index += 1
         if kind == "PACKAGE" && tokens.isKeyword(index, "BODY") {
             kind += " BODY"
@@ -286,7 +278,7 @@ enum StatementClassifier {
         }
         if tokens.isKeyword(index, "IF") { index += 3 }
         guard let (name, _) = tableName(tokens, at: index) else { return nil }
-        return (kind.lowercased(), name.database, name.name)
+        return (kind.lowercased(), name)
     }
 }
 
@@ -313,13 +305,13 @@ enum SetStatement {
             guard index < tokens.count else { break }
             var name: String
             if tokens.tokens[index].kind == .variable {
-                name = tokens.text(index).lowercased()
+                name = tokens.lowercasedText(index)
                 for prefix in ["@@session.", "@@local.", "@@"] where name.hasPrefix(prefix) {
                     name.removeFirst(prefix.count)
                     break
                 }
             } else if tokens.isName(index) {
-                name = tokens.text(index).lowercased()
+                name = tokens.lowercasedText(index)
             } else {
                 return result
             }
@@ -338,9 +330,9 @@ enum SetStatement {
                 let token = tokens.tokens[valueStart]
                 switch token.kind {
                 case .string:
-                    value.literal = tokens.text(valueStart)
+                    value.literal = String(decoding: tokens.text(valueStart), as: UTF8.self)
                 case .variable:
-                    let text = tokens.text(valueStart).lowercased()
+                    let text = tokens.lowercasedText(valueStart)
                     if text.hasPrefix("@@") {
                         var system = String(text.dropFirst(2))
                         for prefix in ["session.", "local."] where system.hasPrefix(prefix) { system.removeFirst(prefix.count) }

@@ -8,7 +8,7 @@ struct TableStatementRules: Sendable {
     let expectations: RowExpectations?
 
     /// The statement to run (nil: none), and the ALTER TABLE that adds the indexes it left out.
-    func apply(_ statement: Statement, key: TableKey, action: TableAction) -> (statement: Statement?, deferredIndexes: Statement?) {
+    func apply(_ statement: Statement, key: TableID, action: TableAction) -> (statement: Statement?, deferredIndexes: Statement?) {
         switch action {
         case .insert(let afterName):
             expectations?.add(key, insert: statement.bytes, afterName: afterName)
@@ -20,7 +20,7 @@ struct TableStatementRules: Sendable {
             var statement = statement
             if existingTables == .keep { statement = ExistingTablePolicy.keepingExisting(statement) }
             guard deferIndexes && !isSequence else { return (statement, nil) }
-            let (create, alter) = IndexDeferral.split(statement.bytes, table: key.name)
+            let (create, alter) = IndexDeferral.split(statement.bytes, table: key.table)
             statement.bytes = create
             return (statement, alter.map { Statement(bytes: $0, offset: statement.offset, database: key.database) })
         case .drop:
@@ -45,10 +45,10 @@ final class StreamFeeder {
     private let rules: TableStatementRules
     private let source: String
 
-    private var current: String?
+    private var current: SQLName?
     private var pendingSets: [(statement: Statement, restoring: Bool)] = []
     private enum Target: Equatable {
-        case table(TableKey)
+        case table(TableID)
         case objects
         case barrier
     }
@@ -58,7 +58,7 @@ final class StreamFeeder {
     /// Views, routines, triggers and events, with their SETs: one item, run last on one connection.
     private var objects: [Statement] = []
     private var objectBytes = 0
-    private var deferredIndexes: [TableKey: Statement] = [:]
+    private var deferredIndexes: [TableID: Statement] = [:]
 
     init(scheduler: RestoreScheduler, map: DatabaseMap, rules: TableStatementRules, source: String) {
         self.scheduler = scheduler
@@ -95,15 +95,16 @@ final class StreamFeeder {
                 try moveTo(.objects)
                 objects.append(statement)
                 objectBytes += statement.bytes.count
-                if let created = StatementClassifier.createdObject(statement.bytes), created.kind == "view", let database = created.database.map(map.map) ?? current {
+                if let created = StatementClassifier.createdObject(statement.bytes), created.kind == "view",
+                   let view = TableReference(database: created.name.database.map(map.map), table: created.name.table).resolved(in: current) {
                     // mysqldump's placeholder table for a view is a view now.
-                    rules.expectations?.forget(TableKey(database: database, name: created.name))
+                    rules.expectations?.forget(view)
                 }
             case .table(let name, let action):
-                guard let database = name.database.map(map.map) ?? current else {
-                    throw InputError("\(source): a statement on table \(name.name) comes before any USE: the dump names no database; give --database NAME")
+                guard let key = TableReference(database: name.database.map(map.map), table: name.table).resolved(in: current) else {
+                    throw InputError("\(source): a statement on table \(name.table.quoted) comes before any USE: the dump names no database; give --database NAME")
                 }
-                let key = TableKey(database: database, name: name.name)
+                let database = key.database
                 try moveTo(.table(key))
                 let (rewritten, indexes) = rules.apply(statement, key: key, action: action)
                 if let indexes { deferredIndexes[key] = indexes }
@@ -140,6 +141,7 @@ final class StreamFeeder {
             if case .table(let key) = lastTarget, let indexes = deferredIndexes.removeValue(forKey: key) {
                 try send([indexes], to: lastTarget)
             }
+            if case .table(let key) = lastTarget { scheduler.seal(key) }
             if lastTarget == .barrier {
                 try scheduler.add(RestoreItem(kind: .barrier, table: nil, database: nil, work: .statements(barrier, source: source),
                                               bytes: barrier.reduce(0) { $0 + $1.bytes.count }))

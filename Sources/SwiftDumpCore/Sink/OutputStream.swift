@@ -13,9 +13,8 @@ extension ByteSink {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
-    public func write(_ text: String) throws {
-        var text = text
-        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    public func write(_ text: SQLText) throws {
+        try write(text.bytes)
     }
 }
 
@@ -26,6 +25,15 @@ extension ByteSink {
 /// by ``commit()``; a dump that fails is never left behind looking complete. Devices and pipes
 /// (`-r /dev/full`, `-r /dev/stdout`) are written in place, since they cannot be renamed onto.
 public final class OutputStream: ByteSink {
+    /// Who may read what the dump writes: files `0666 & ~umask`, directories `0777 & ~umask`;
+    /// by default only the owner (0600, 0700), whatever the process's umask allows.
+    public struct Permissions: Sendable, Equatable {
+        public var umask: mode_t = 0o077
+        public init(umask: mode_t = 0o077) { self.umask = umask }
+        public var file: mode_t { 0o666 & ~umask }
+        public var directory: mode_t { 0o777 & ~umask }
+    }
+
     private let descriptor: Int32
     /// What a write error message names: the file, or "standard output".
     private let name: String
@@ -53,7 +61,7 @@ public final class OutputStream: ByteSink {
     /// `syncsOnCommit: false` leaves the fsync to the caller (``syncFile(_:)``, a directory dump
     /// syncs all its files at the end): the commit only starts the write-back.
     public init(path: String? = nil, compression: CompressionFormat? = nil, compressionThreads: Int = 1,
-                checksum: Bool = false, syncsOnCommit: Bool = true) throws {
+                checksum: Bool = false, syncsOnCommit: Bool = true, permissions: Permissions = Permissions()) throws {
         self.syncsOnCommit = syncsOnCommit
         if let path {
             name = path
@@ -65,11 +73,21 @@ public final class OutputStream: ByteSink {
                 temporaryPath = nil
             } else {
                 let temporary = path + ".swiftdump-partial-\(getpid())"
-                descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                var opened: Int32 = -1
+                // O_EXCL: never write into a file someone else made (or linked) under our name;
+                // one left by an earlier run that had our process id is removed first.
+                _ = PartialOutputs.shared.create(.file(temporary)) {
+                    opened = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions.file)
+                    if opened < 0 && errno == EEXIST && unlink(temporary) == 0 {
+                        opened = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions.file)
+                    }
+                    return opened >= 0
+                }
+                descriptor = opened
                 finalPath = path
                 temporaryPath = temporary
             }
-            if descriptor < 0 { throw OutputError(path: path, errorNumber: errno, action: "open") }
+            if descriptor < 0 { throw OutputError(path: path, errorNumber: errno == 0 ? EINTR : errno, action: "open") }
         } else {
             descriptor = 1
             name = "standard output"
@@ -85,7 +103,7 @@ public final class OutputStream: ByteSink {
             inlineCompressor = try compression.flatMap { compressionThreads == 0 ? try BlockCompressor($0) : nil }
         } catch {
             if descriptor > 2 { close(descriptor) }
-            if let temporaryPath { unlink(temporaryPath) }
+            if let temporaryPath { Self.remove(temporaryPath) }
             throw OutputError(path: name, errorNumber: 0, action: "compress", detail: "\(error)")
         }
         buffer.reserveCapacity(blockSize)
@@ -157,7 +175,7 @@ public final class OutputStream: ByteSink {
             if fsync(descriptor) != 0 {
                 let error = errno
                 close(descriptor)
-                unlink(temporaryPath)
+                Self.remove(temporaryPath)
                 throw OutputError(path: name, errorNumber: error, action: "sync")
             }
         } else {
@@ -165,12 +183,24 @@ public final class OutputStream: ByteSink {
             // the file's pages leave the cache once written (a backup is not read back soon).
             _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED)
         }
-        close(descriptor)
-        if rename(temporaryPath, finalPath) != 0 {
+        if close(descriptor) != 0 {
             let error = errno
-            unlink(temporaryPath)
-            throw OutputError(path: name, errorNumber: error, action: "rename")
+            Self.remove(temporaryPath)
+            throw OutputError(path: name, errorNumber: error, action: "close")
         }
+        let failure = PartialOutputs.shared.rename(temporaryPath, to: finalPath, stillPartial: registersFinalName)
+        if failure != 0 {
+            Self.remove(temporaryPath)
+            throw OutputError(path: name, errorNumber: failure, action: "rename")
+        }
+    }
+
+    /// A directory dump's files are partial output until its manifest is written.
+    var registersFinalName = false
+
+    private static func remove(_ path: String) {
+        unlink(path)
+        PartialOutputs.shared.completed(.file(path))
     }
 
     /// Makes a committed file, or a directory's entries, durable.
@@ -186,7 +216,7 @@ public final class OutputStream: ByteSink {
         closed = true
         compressor?.abandon()
         if descriptor > 2 { close(descriptor) }
-        if let temporaryPath { unlink(temporaryPath) }
+        if let temporaryPath { Self.remove(temporaryPath) }
     }
 }
 
