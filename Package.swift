@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftDumpCoreTests",
-            dependencies: ["SwiftDumpCore", "TestSupport"]
+            dependencies: ["MariaDBClient", "SwiftDumpCore", "TestSupport"]
         ),
         .testTarget(
             name: "DumpTests",

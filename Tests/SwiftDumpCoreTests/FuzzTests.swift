@@ -100,8 +100,8 @@ struct FuzzTests {
                 _ = IndexDeferral.split(statement.bytes, table: "t")
                 _ = ForeignKeyDeferral.split(statement.bytes, removing: ["f"])
                 _ = TableShape(createTable: statement.bytes)
-                _ = DumpText.removingDefiner(statement.bytes)
-                _ = DumpText.coverDefiner(statement.bytes, definerVersion: "50017", statementVersion: "50003", keyword: "TRIGGER")
+                _ = DefinerClause.removed(from: statement.bytes)
+                _ = DefinerClause.covered(statement.bytes, definerVersion: "50017", statementVersion: "50003", keyword: "TRIGGER")
                 _ = InsertValues(statement.bytes, afterName: min(12, statement.bytes.count), hashing: true)
             }
             statements += wholeStatements.count

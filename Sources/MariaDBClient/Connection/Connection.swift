@@ -266,3 +266,6 @@ private func withOptionalCString<Result>(_ value: String?, _ body: (UnsafePointe
     guard let value else { return try body(nil) }
     return try value.withCString(body)
 }
+
+@available(*, unavailable, message: "a Connection blocks its caller and belongs to one thread at a time (hand it over through a DedicatedConnection)")
+extension Connection: Sendable {}

@@ -6,7 +6,8 @@ import Foundation
 /// the network would stall half the program. Work submitted with ``run(_:)`` executes on this
 /// thread, in submission order, while the awaiting task is suspended and its pool thread free.
 public final class ConnectionThread: Sendable {
-    private let queue = JobQueue()
+    /// The thread's inbox.
+    private let queue = BlockingQueue<@Sendable () -> Void>()
 
     /// Starts the thread. `name` shows up in debuggers and `top -H`.
     public init(name: String) {
@@ -15,7 +16,7 @@ public final class ConnectionThread: Sendable {
         let thread = Thread {
             MariaDBLibrary.attachCurrentThread()
             defer { MariaDBLibrary.detachCurrentThread() }
-            while let job = queue.next() { job() }
+            while let job = queue.pop() { job() }
         }
         thread.name = name
         thread.stackSize = 1 << 20
@@ -27,7 +28,7 @@ public final class ConnectionThread: Sendable {
 
     /// Queues `work` to run on this thread, without waiting for it.
     public func submit(_ work: @escaping @Sendable () -> Void) {
-        queue.submit(work)
+        queue.push(work)
     }
 
     /// Runs `work` on this thread and blocks the calling thread until it returns. For
@@ -35,7 +36,7 @@ public final class ConnectionThread: Sendable {
     public func runAndWait<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) throws -> Result {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox<Result>()
-        queue.submit {
+        queue.push {
             box.result = Swift.Result { try work() }
             done.signal()
         }
@@ -46,7 +47,7 @@ public final class ConnectionThread: Sendable {
     /// Runs `work` on this thread and returns its result to the awaiting task.
     public func run<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
-            queue.submit { continuation.resume(with: Swift.Result { try work() }) }
+            queue.push { continuation.resume(with: Swift.Result { try work() }) }
         }
     }
 }
@@ -55,43 +56,4 @@ public final class ConnectionThread: Sendable {
 /// `@unchecked Sendable`: written before the semaphore is signalled, read after it is waited on.
 private final class ResultBox<Value>: @unchecked Sendable {
     var result: Result<Value, any Error>?
-}
-
-/// The thread's inbox: a FIFO of jobs behind a condition variable.
-/// `@unchecked Sendable`: every access to `jobs` and `closed` holds `condition`.
-private final class JobQueue: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var jobs: [@Sendable () -> Void] = []
-    private var head = 0
-    private var closed = false
-
-    func submit(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        defer { condition.unlock() }
-        precondition(!closed, "work submitted to a finished ConnectionThread")
-        jobs.append(job)
-        condition.signal()
-    }
-
-    /// The next job, waiting for one; nil once closed and drained.
-    func next() -> (@Sendable () -> Void)? {
-        condition.lock()
-        defer { condition.unlock() }
-        while head == jobs.count && !closed { condition.wait() }
-        guard head < jobs.count else { return nil }
-        let job = jobs[head]
-        head += 1
-        if head == jobs.count {
-            jobs.removeAll(keepingCapacity: true)
-            head = 0
-        }
-        return job
-    }
-
-    func close() {
-        condition.lock()
-        closed = true
-        condition.signal()
-        condition.unlock()
-    }
 }

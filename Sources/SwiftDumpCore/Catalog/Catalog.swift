@@ -52,6 +52,15 @@ struct Catalog {
         }
     }
 
+    /// The names of the tables and sequences of `database` (no views): what a restore may
+    /// have to drop before it re-creates them.
+    func tables(in database: SQLName) throws -> [SQLName] {
+        try connection.query("""
+            SELECT TABLE_NAME FROM information_schema.TABLES
+            WHERE TABLE_SCHEMA = \(literal: database) AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE', 'SYSTEM VERSIONED')
+            """).rows.compactMap { $0.name(0) }
+    }
+
     /// Every database's name, in the server's order.
     func databases() throws -> [SQLName] {
         try connection.query("SHOW DATABASES").rows.compactMap { $0.name(0) }
@@ -111,6 +120,22 @@ struct Catalog {
             if row.string(2) == "YES" { keys[keys.count - 1].nullable = true }
         }
         return keys.first { !$0.nullable }?.columns
+    }
+
+    /// The smallest and largest value of `column` (index lookups on a key's first column);
+    /// nil for an empty table.
+    func bounds(of column: SQLName, in table: TableID) throws -> (low: [UInt8], high: [UInt8])? {
+        let row = try connection.query("SELECT MIN(\(identifier: column)), MAX(\(identifier: column)) FROM \(qualified: table)").rows.first
+        guard let low = row?[0], let high = row?[1] else { return nil }
+        return (low, high)
+    }
+
+    /// The first value of `column` at or above `probe` and above `previous`: one index dive.
+    func firstValue(of column: SQLName, in table: TableID, atLeast probe: SQLText, above previous: SQLText?) throws -> [UInt8]? {
+        var query: SQLText = "SELECT \(identifier: column) FROM \(qualified: table) WHERE \(identifier: column) >= \(sql: probe)"
+        if let previous { query += " AND \(identifier: column) > \(sql: previous)" }
+        query += " ORDER BY \(identifier: column) LIMIT 1"
+        return try connection.query(query).rows.first?[0]
     }
 
     /// The kinds `SHOW CREATE` takes.
@@ -217,20 +242,5 @@ struct Catalog {
     }
 }
 
-/// A failure of the dump itself (as opposed to the server's or the output's).
-public enum DumpError: Error, CustomStringConvertible {
-    case missingObject(String)
-    case illegalTable(database: SQLName, table: SQLName, reason: String? = nil)
-    case usage(String)
-    /// A wait for a lock ended at --lock-wait-timeout; the message names what holds it.
-    case lockTimeout(String)
-
-    public var description: String {
-        switch self {
-        case .missingObject(let what): "the server returned nothing for \(what)"
-        case .illegalTable(let database, let table, let reason): reason ?? "Couldn't find table: \"\(table)\" in database \"\(database)\""
-        case .usage(let message): message
-        case .lockTimeout(let message): message
-        }
-    }
-}
+@available(*, unavailable, message: "a Catalog asks its questions on the connection of the thread that made it")
+extension Catalog: Sendable {}

@@ -98,13 +98,13 @@ struct ClientSettings: Sendable {
     }
 
     /// The password from MYSQL_PWD or the terminal, and the protocol settings, as the
-    /// connection needs them. Returns an error message when -p cannot ask.
-    mutating func finish() -> String? {
-        if connection.password == nil && !promptForPassword, let password = getenv("MYSQL_PWD") {
-            connection.password = String(cString: password)
+    /// connection needs them. Throws when -p cannot ask.
+    mutating func finish() throws(DumpError) {
+        if connection.password == nil && !promptForPassword, let password = System.environment("MYSQL_PWD") {
+            connection.password = password
         }
         if promptForPassword {
-            guard let password = PasswordPrompt.read() else { return "-p needs a terminal to ask for the password on" }
+            guard let password = PasswordPrompt.read() else { throw .usage("-p needs a terminal to ask for the password on") }
             connection.password = password
         }
         connection.characterSet = characterSet
@@ -119,7 +119,6 @@ struct ClientSettings: Sendable {
         case nil:
             connection.tls.enabled = connection.tls.enabled || usesTCP
         }
-        return nil
     }
 
     /// The connection goes over TCP: asked for, or a host other than localhost (libmariadb

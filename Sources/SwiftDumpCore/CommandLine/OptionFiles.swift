@@ -59,20 +59,20 @@ public struct OptionFiles: Sendable {
         if selection.noDefaults { return [] }
         var files: [String]
         if let only = selection.defaultsFile {
-            guard FileSystem.isReadable(only) else { throw OptionFileError("Could not open required defaults file: \(only)") }
+            guard System.isReadable(only) else { throw OptionFileError("Could not open required defaults file: \(only)") }
             files = [only]
         } else {
             files = ["/etc/my.cnf", "/etc/mysql/my.cnf"]
             if let extra = selection.extraFile {
-                guard FileSystem.isReadable(extra) else { throw OptionFileError("Could not open required defaults file: \(extra)") }
+                guard System.isReadable(extra) else { throw OptionFileError("Could not open required defaults file: \(extra)") }
                 files.append(extra)
             }
-            if let home = home ?? getenv("HOME").map({ String(cString: $0) }) { files.append(home + "/.my.cnf") }
+            if let home = home ?? System.environment("HOME") { files.append(home + "/.my.cnf") }
         }
         var wanted = Set(groups)
         if let suffix = selection.groupSuffix { for group in groups { wanted.insert(group + suffix) } }
         var arguments: [Argument] = []
-        for file in files where FileSystem.isReadable(file) {
+        for file in files where System.isReadable(file) {
             try read(file, groups: wanted, depth: 0, into: &arguments)
         }
         return arguments
@@ -80,7 +80,8 @@ public struct OptionFiles: Sendable {
 
     private func read(_ path: String, groups: Set<String>, depth: Int, into arguments: inout [Argument]) throws(OptionFileError) {
         guard depth < 10 else { throw OptionFileError("\(path): !include nested too deeply") }
-        guard let contents = FileSystem.contents(of: path) else { throw OptionFileError("Could not read option file \(path)") }
+        guard let bytes = try? System.contents(of: path) else { throw OptionFileError("Could not read option file \(path)") }
+        let contents = String(decoding: bytes, as: UTF8.self)
         var inWantedGroup = false
         var inAnyGroup = false
         for (number, rawLine) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -91,14 +92,14 @@ public struct OptionFiles: Sendable {
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("!includedir") {
                 let directory = String(line.dropFirst("!includedir".count)).trimmingWhitespace()
-                for file in FileSystem.files(in: directory).filter({ $0.hasSuffix(".cnf") }).sorted() {
+                for file in (System.directoryEntries(directory) ?? []).filter({ $0.hasSuffix(".cnf") }).sorted() {
                     try read(directory + "/" + file, groups: groups, depth: depth + 1, into: &arguments)
                 }
                 continue
             }
             if line.hasPrefix("!include") {
                 let file = String(line.dropFirst("!include".count)).trimmingWhitespace()
-                guard FileSystem.isReadable(file) else { throw OptionFileError("\(path):\(number + 1): cannot open !include file \(file)") }
+                guard System.isReadable(file) else { throw OptionFileError("\(path):\(number + 1): cannot open !include file \(file)") }
                 try read(file, groups: groups, depth: depth + 1, into: &arguments)
                 continue
             }
@@ -163,40 +164,6 @@ public struct OptionFiles: Sendable {
             }
         }
         return closed ? result : nil
-    }
-}
-
-public struct OptionFileError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// The few file-system questions option files need.
-enum FileSystem {
-    static func isReadable(_ path: String) -> Bool { access(path, R_OK) == 0 }
-
-    static func contents(of path: String) -> String? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes += buffer[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func files(in directory: String) -> [String] {
-        guard let handle = opendir(directory) else { return [] }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 }
 

@@ -40,9 +40,11 @@ public enum DumpCommand: Command {
             errors.write("\(program): \(error)\n")
             return .usage
         }
-        if let problem = options.client.finish() {
-            errors.write("\(program): \(problem)\n")
-            return .usage
+        do {
+            try options.client.finish()
+        } catch {
+            errors.write("\(program): \(error)\n")
+            return error.exitCode
         }
         return run(options, errors: &errors)
     }
@@ -50,7 +52,7 @@ public enum DumpCommand: Command {
     /// Connects, dumps and commits the output; every failure maps to mysqldump's exit code and
     /// leaves no complete-looking result file.
     static func run(_ options: DumpOptions, errors: inout some TextOutputStream) -> ExitCode {
-        var log = ErrorLog(path: options.logError)
+        let log = ErrorLog(path: options.logError)
         if options.verbose { log.write("-- Connecting to \(options.connection.host ?? "localhost")...", to: &errors) }
         let connection: Connection
         do {
@@ -75,21 +77,20 @@ public enum DumpCommand: Command {
                                               compressionThreads: options.threads, permissions: options.permissions)
                 layout = StreamLayout(output: output, progress: progress)
             case .dir:
-                layout = try DirectoryLayout(root: options.outputDirectory ?? "", compression: options.effectiveCompression,
-                                             sessionHeader: DumpText(options: options).fileSessionHeader(), progress: progress,
-                                             permissions: options.permissions)
+                layout = DirectoryLayout(destination: try LocalDirectoryDestination(root: options.outputDirectory ?? "", permissions: options.permissions),
+                                         compression: options.effectiveCompression,
+                                         sessionHeader: DumpText(options: options).fileSessionHeader(), progress: progress)
             }
         } catch {
             log.write("\(program): \(error)", to: &errors)
-            return error is DumpError ? .usage : .writeError
+            return ExitCode.of(error)
         }
         // Progress (-v) and --force's skipped errors go out as they happen.
         let dumper = Dumper(options: options, connection: connection, layout: layout, progress: progress) { message in
             var standardError = StandardStream.error
-            var log = ErrorLog(path: options.logError)
             log.write(message, to: &standardError)
         }
-        let progressLine = ProgressLine.start(enabled: options.progress ?? (isatty(2) != 0)) { ProgressLine.dump(progress, seconds: $0) }
+        let progressLine = ProgressLine.start(enabled: options.progress ?? System.isTerminal(2)) { ProgressLine.dump(progress, seconds: $0) }
         Interruption.describe(program: program) { progress.activity }
         do {
             let skipped = try dumper.run()
@@ -111,7 +112,7 @@ public enum DumpCommand: Command {
             }
             progressLine?.stop()
             if !dumper.notCovered.isEmpty && !options.verbose {
-                let outside = dumper.notCovered.filter { $0.database.asciiLowercased != "mysql" }
+                let outside = dumper.notCovered.filter { !TablePolicy.isSystemDatabase($0.database) }
                 if !outside.isEmpty {
                     log.write("\(program): Warning: not covered by the snapshot (non-transactional, read after the lock was released): \(outside.prefix(10).map(\.description).joined(separator: ", "))\(outside.count > 10 ? ", ..." : ""); use --lock-all-tables to hold the lock for the whole dump", to: &errors)
                 }
@@ -129,37 +130,28 @@ public enum DumpCommand: Command {
             if activity.hasPrefix("while reading") && !(error is ReadError) {
                 log.write("\(program): the dump stopped \(activity)", to: &errors)
             }
-            switch error {
-            case let error as ReadError:
-                log.write("\(program): \(error)", to: &errors)
-                return .serverError
-            case let error as OutputError:
-                log.write("\(program): \(error)", to: &errors)
-                return .writeError
-            case let error as MariaDBError:
-                log.write("\(program): Error \(error.code): \(error.message)", to: &errors)
-                return .serverError
-            case let error as DumpError:
-                log.write("\(program): \(error)", to: &errors)
-                if case .illegalTable = error { return .illegalTable }
-                if case .lockTimeout = error { return .serverError }
-                return .usage
-            default:
-                log.write("\(program): \(error)", to: &errors)
-                return .serverError
-            }
+            // mysqldump's wording for the server's errors.
+            let message = (error as? MariaDBError).map { "Error \($0.code): \($0.message)" } ?? "\(error)"
+            log.write("\(program): \(message)", to: &errors)
+            return ExitCode.of(error)
         }
     }
 }
 
-/// Standard error, and --log-error's file when given (appended to).
-struct ErrorLog {
-    let path: String?
+/// Standard error, and --log-error's file when given (opened once, appended to, created
+/// private like every file the dump writes).
+final class ErrorLog: Sendable {
+    private let file: Int32?
 
-    mutating func write(_ message: String, to errors: inout some TextOutputStream) {
+    init(path: String?) {
+        file = path.flatMap { try? System.open($0, O_WRONLY | O_APPEND | O_CREAT, mode: 0o600) }
+    }
+
+    deinit { if let file { _ = try? System.close(file) } }
+
+    func write(_ message: String, to errors: inout some TextOutputStream) {
         errors.write(message + "\n")
-        guard let path, let file = fopen(path, "a") else { return }
-        fputs(message + "\n", file)
-        fclose(file)
+        guard let file else { return }
+        _ = try? System.write(file, all: Array((message + "\n").utf8)[...])
     }
 }

@@ -37,9 +37,13 @@ public enum RestoreCommand: Command {
             errors.write("\(program): \(error)\n")
             return .usage
         }
-        if !options.list, let problem = options.client.finish() {
-            errors.write("\(program): \(problem)\n")
-            return .usage
+        if !options.list {
+            do {
+                try options.client.finish()
+            } catch {
+                errors.write("\(program): \(error)\n")
+                return error.exitCode
+            }
         }
         let input = options.input
         Interruption.describe(program: program) { "while restoring \(input); the target is partly loaded (a directory restore continues with --resume)" }
@@ -65,18 +69,7 @@ public enum RestoreCommand: Command {
             return summary.skippedFailures.isEmpty ? .success : .serverError
         } catch {
             errors.write("\(program): \(error)\n")
-            return exitCode(for: error)
-        }
-    }
-
-    /// 7 for refused input, 1 for usage, 8 for a failed verification, 2 for the rest (the server).
-    static func exitCode(for error: any Error) -> ExitCode {
-        switch error {
-        case is InputError: .inputRefused
-        case let error as DumpError: if case .lockTimeout = error { .serverError } else { .usage }
-        case is VerificationError: .verificationFailed
-        case let error as IncompleteRestore: exitCode(for: error.cause)
-        default: .serverError
+            return ExitCode.of(error)
         }
     }
 }

@@ -85,7 +85,7 @@ public struct DumpOptions: Sendable {
     /// Seconds any of the dump's connections waits for a lock before it gives up.
     public var lockWaitTimeout = 30
     /// Who may read the files and directories the dump creates.
-    public var permissions = OutputStream.Permissions()
+    public var permissions = OutputPermissions()
     /// nil: decided by the result file's extension.
     public var compression: CompressionFormat??
     public enum Format: String, Sendable {
@@ -195,7 +195,7 @@ extension DumpOptions {
                 guard let text, let mask = mode_t(text, radix: 8), mask <= 0o777 else {
                     throw .usage("--umask takes octal permission bits (077, 027, 022), not '\(text ?? "")'")
                 }
-                permissions = OutputStream.Permissions(umask: mask)
+                permissions = OutputPermissions(umask: mask)
             case "compress-output": compression = .some(try Self.compressionFormat(text ?? ""))
             case "format":
                 guard let text, let value = Format(rawValue: text.lowercased()) else {

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The fixed SQL text around the data, worded and spaced exactly as mariadb-dump 10.11 writes
 /// it, so a swiftdump file and a mariadb-dump file differ only in the tool's name and the date.
 struct DumpText {
@@ -92,7 +88,7 @@ struct DumpText {
     }
 
     /// The binary log position (`--master-data`), before the first database.
-    func replicationPosition(file: String, position: String, gtid: String) -> SQLText {
+    func replicationPosition(_ position: LogPosition) -> SQLText {
         let commented: SQLText = options.masterData == 2 ? "-- " : ""
         let alternately: SQLText = """
 
@@ -104,7 +100,7 @@ struct DumpText {
 
 
             """
-        let change: SQLText = "CHANGE MASTER TO MASTER_LOG_FILE=\(literal: file), MASTER_LOG_POS=\(sql: SQLText(verbatim: position));\n"
+        let change: SQLText = "CHANGE MASTER TO MASTER_LOG_FILE=\(literal: position.file), MASTER_LOG_POS=\(sql: SQLText(verbatim: position.position));\n"
         if options.gtid {
             return "\(sql: commented)CHANGE MASTER TO MASTER_USE_GTID=slave_pos;\n"
                 + "\n-- A corresponding to the above master-data CHANGE-MASTER settings to the slave gtid state is printed later in the file.\n"
@@ -237,79 +233,11 @@ struct DumpText {
         var text = Self.characterSetSwitch(client: client, collation: collation) + Self.sqlModeSwitch(sqlMode)
         if options.addDropTrigger { text += "/*!50032 DROP TRIGGER IF EXISTS \(sql: name(triggerName)) */;\n" }
         text += "DELIMITER ;;\n/*!50003 "
-        let statement = options.skipDefiner ? Self.removingDefiner(statement) : statement
-        text += "\(sql: Self.coverDefiner(statement, definerVersion: "50017", statementVersion: "50003", keyword: "TRIGGER"))"
+        let statement = options.skipDefiner ? DefinerClause.removed(from: statement) : statement
+        text += "\(sql: DefinerClause.covered(statement, definerVersion: "50017", statementVersion: "50003", keyword: "TRIGGER"))"
         // The closing comment on its own line: a body ending in a `--` comment must not swallow it.
         text += " \n*/;;\nDELIMITER ;\n"
         return text + Self.sqlModeRestore() + Self.characterSetRestore()
-    }
-
-    /// The head of a CREATE statement as the server wrote it — its words up to the kind of
-    /// object — read by ``SQLLexer``, so that a quote, a keyword or a space inside a definer's
-    /// name or the object's name is never taken for the clause around it.
-    struct CreateHead {
-        /// Where `DEFINER=user@host` starts (the space before it, if any) and ends.
-        var definer: Range<Int>?
-        /// The space before `SQL SECURITY`, if there is such a clause.
-        var security: Int?
-        /// The space before the kind keyword (`VIEW`, `TRIGGER`, `EVENT`...).
-        var keyword: Int?
-
-        init(_ statement: [UInt8], keyword kinds: [String]) {
-            let all = SQLLexer.lexemes(statement)
-            // The lexemes that count, each with where the space before it starts.
-            var tokens: [(lexeme: SQLLexer.Lexeme, spaceStart: Int)] = []
-            for (index, lexeme) in all.enumerated() where ![.space, .lineComment, .blockComment].contains(lexeme.kind) {
-                let spaceStart = index > 0 && all[index - 1].kind == .space ? all[index - 1].range.lowerBound : lexeme.range.lowerBound
-                tokens.append((lexeme, spaceStart))
-            }
-            func word(_ index: Int) -> String? {
-                guard index < tokens.count, tokens[index].lexeme.kind == .word else { return nil }
-                return String(decoding: statement[tokens[index].lexeme.range], as: UTF8.self).uppercased()
-            }
-            func symbol(_ index: Int, _ byte: UInt8) -> Bool {
-                index < tokens.count && tokens[index].lexeme.kind == .symbol && statement[tokens[index].lexeme.range.lowerBound] == byte
-            }
-            var index = 0
-            while index < tokens.count {
-                let current = word(index)
-                if let current, kinds.contains(current) {
-                    keyword = tokens[index].spaceStart
-                    return
-                }
-                if current == "DEFINER" && definer == nil && symbol(index + 1, UInt8(ascii: "=")) {
-                    // user, then @host: each a quoted name, a string or a bare word.
-                    var last = index + 2
-                    if symbol(last + 1, UInt8(ascii: "@")) && last + 2 < tokens.count { last += 2 }
-                    guard last < tokens.count else { return }
-                    definer = tokens[index].spaceStart..<tokens[last].lexeme.range.upperBound
-                    index = last + 1
-                    continue
-                }
-                if current == "SQL" && security == nil && word(index + 1) == "SECURITY" { security = tokens[index].spaceStart }
-                index += 1
-            }
-        }
-    }
-
-    /// `statement` without its `DEFINER=user@host` clause (--skip-definer): the object is then
-    /// created with the loading account as its definer.
-    static func removingDefiner(_ statement: [UInt8]) -> [UInt8] {
-        guard let definer = CreateHead(statement, keyword: objectKinds).definer else { return statement }
-        return Array(statement[..<definer.lowerBound]) + Array(statement[definer.upperBound...])
-    }
-
-    private static let objectKinds = ["VIEW", "TRIGGER", "EVENT", "FUNCTION", "PROCEDURE", "PACKAGE", "AGGREGATE"]
-
-    /// Puts `DEFINER=...` in its own versioned comment, as mariadb-dump does, so servers that
-    /// do not know DEFINER skip it: `CREATE DEFINER=x TRIGGER t` becomes
-    /// `CREATE*/ /*!50017 DEFINER=x*/ /*!50003 TRIGGER t`.
-    static func coverDefiner(_ statement: [UInt8], definerVersion: String, statementVersion: String, keyword: String) -> [UInt8] {
-        let head = CreateHead(statement, keyword: [keyword])
-        guard let definer = head.definer, let body = head.keyword, body >= definer.upperBound else { return statement }
-        return Array(statement[..<definer.lowerBound]) + Array("*/ /*!\(definerVersion)".utf8)
-            + Array(statement[definer.lowerBound..<body]) + Array("*/ /*!\(statementVersion)".utf8)
-            + Array(statement[body...])
     }
 
     /// A view's final definition (no placeholder table comes before it).
@@ -327,10 +255,10 @@ struct DumpText {
             /*!50001 SET collation_connection      = \(sql: collation) */;
 
             """
-        let statement = options.skipDefiner ? Self.removingDefiner(createStatement) : createStatement
+        let statement = options.skipDefiner ? DefinerClause.removed(from: createStatement) : createStatement
         // CREATE ALGORITHM=... DEFINER=... SQL SECURITY ... VIEW `v` AS ...
         // Without a definer (--skip-definer) the middle comment holds SQL SECURITY alone.
-        let head = CreateHead(statement, keyword: ["VIEW"])
+        let head = DefinerClause.CreateHead(statement, keyword: ["VIEW"])
         if let middle = head.definer?.lowerBound ?? head.security, head.security != nil, let viewKeyword = head.keyword, viewKeyword > middle {
             text += "/*!50001 \(sql: Array(statement[..<middle])) */\n"
             text += "/*!50013 \(sql: Array(statement[(middle + 1)..<viewKeyword])) */\n"
@@ -353,7 +281,7 @@ struct DumpText {
         if options.addDropTable { text += "/*!50003 DROP \(sql: SQLText(verbatim: kind.rawValue)) IF EXISTS \(sql: name(routineName)) */;\n" }
         text += Self.characterSetSwitch(client: client, collation: collation)
         // mariadb-dump always uses ;; and writes an unloadable dump when the body contains it.
-        let statement = options.skipDefiner ? Self.removingDefiner(statement) : statement
+        let statement = options.skipDefiner ? DefinerClause.removed(from: statement) : statement
         let delimiter = Self.delimiter(avoiding: statement)
         text += "DELIMITER \(sql: delimiter)\n"
         return text + "\(sql: statement)\n\(sql: delimiter)\nDELIMITER ;\n" + Self.sqlModeRestore() + Self.characterSetRestore()
@@ -365,13 +293,13 @@ struct DumpText {
                previousDelimiter: SQLText) -> (text: SQLText, delimiter: SQLText) {
         var text = SQLText()
         if options.addDropTable { text += "/*!50106 DROP EVENT IF EXISTS \(sql: name(eventName)) */\(sql: previousDelimiter)\n" }
-        let statement = options.skipDefiner ? Self.removingDefiner(statement) : statement
+        let statement = options.skipDefiner ? DefinerClause.removed(from: statement) : statement
         let delimiter = Self.delimiter(avoiding: statement)
         text += "DELIMITER \(sql: delimiter)\n"
         text += Self.characterSetSwitch(client: client, collation: collation, delimiter: delimiter)
         text += Self.sqlModeSwitch(sqlMode, delimiter: delimiter)
         text += "/*!50003 SET @saved_time_zone      = @@time_zone */ \(sql: delimiter)\n/*!50003 SET time_zone             = \(literal: timeZone) */ \(sql: delimiter)\n"
-        text += "/*!50106 \(sql: Self.coverDefiner(statement, definerVersion: "50117", statementVersion: "50106", keyword: "EVENT"))"
+        text += "/*!50106 \(sql: DefinerClause.covered(statement, definerVersion: "50117", statementVersion: "50106", keyword: "EVENT"))"
         text += " \n*/ \(sql: delimiter)\n"
         text += "/*!50003 SET time_zone             = @saved_time_zone */ \(sql: delimiter)\n"
         return (text + Self.sqlModeRestore(delimiter: delimiter) + Self.characterSetRestore(delimiter: delimiter), delimiter)
@@ -386,9 +314,7 @@ struct DumpText {
 
     /// The local date and time as mariadb-dump prints it: 2024-01-31 23:59:59.
     static func localDate() -> String {
-        var now = time(nil)
-        var parts = tm()
-        localtime_r(&now, &parts)
+        let parts = System.localTime()
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import MariaDBClient
 
 /// How one column's values are written, decided once per table from the result metadata.
@@ -60,10 +61,8 @@ public struct RowBatch: Sendable {
 
 /// Batches the writer is done with, handed back to the readers: a dump reuses a few dozen
 /// megabytes instead of allocating (and page-faulting in) a new megabyte per batch.
-final class BatchRecycler: @unchecked Sendable {
-    // @unchecked Sendable: `spare` is read and written holding `lock`.
-    private let lock = NSLock()
-    private var spare: [RowBatch] = []
+final class BatchRecycler: Sendable {
+    private let spare = Mutex<[RowBatch]>([])
     private let limit: Int
 
     init(limit: Int = 16) {
@@ -73,15 +72,12 @@ final class BatchRecycler: @unchecked Sendable {
     func put(_ batch: consuming RowBatch) {
         var batch = batch
         batch.removeAll()
-        lock.lock()
-        if spare.count < limit { spare.append(batch) }
-        lock.unlock()
+        let emptied = batch
+        spare.withLock { if $0.count < limit { $0.append(emptied) } }
     }
 
     func take() -> RowBatch? {
-        lock.lock()
-        defer { lock.unlock() }
-        return spare.popLast()
+        spare.withLock { $0.popLast() }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MariaDBClient
+import Synchronization
 
 /// Which part of the dump the dumper is writing; a directory dump puts each in its own file.
 enum DumpSection {
@@ -28,7 +29,7 @@ struct TableRows {
 /// mysqldump's LOCK TABLES, which belong to that session), or by the reader pool.
 enum ChunkReading {
     case inline(Connection)
-    case pool(WorkQueue)
+    case pool(BlockingQueue<ChunkJob>)
 }
 
 /// How the dump is laid out: one stream or a directory. The dumper writes text and hands over
@@ -47,47 +48,41 @@ extension DumpLayout {
     func dispatch(_ job: ChunkJob, reading: ChunkReading) throws {
         switch reading {
         case .inline(let connection): try read(job, on: connection)
-        case .pool(let queue): queue.add(job)
+        case .pool(let queue): queue.push(job)
         }
     }
 }
 
 /// Runs the readers: one loop per reading connection, each taking chunks from the queue.
 final class ReaderPool {
-    let queue: WorkQueue
-    private let group = DispatchGroup()
-    private let errors = ErrorList()
+    let queue: BlockingQueue<ChunkJob>
+    private let loops: ConnectionLoops
+    /// Errors skipped under --force.
+    private let skipped = Locked<[String]>([])
 
-    init(workers: [DedicatedConnection], queue: WorkQueue, layout: any DumpLayout, force: Bool) {
+    init(workers: [DedicatedConnection], queue: BlockingQueue<ChunkJob>, layout: any DumpLayout, force: Bool) {
         self.queue = queue
-        let errors = self.errors
+        let skipped = self.skipped
         let ours = Set(workers.map(\.connectionID))
-        for worker in workers {
-            group.enter()
-            worker.submit { [group] connection in
-                defer { group.leave() }
-                guard let connection else { return }
-                while let job = queue.next() {
+        loops = ConnectionLoops(workers) { _, connection in
+            while let job = queue.pop() {
+                do {
                     do {
-                        do {
-                            try layout.read(job, on: connection)
-                        } catch let error as MariaDBError where error.code == MariaDBError.lockWaitTimeout {
-                            throw DumpError.lockTimeout("reading \(job.table): a lock wait reached --lock-wait-timeout; "
-                                                        + LockDiagnosis.describe(on: connection, excluding: ours))
-                        } catch let error as MariaDBError where !force {
-                            // The table it was reading, for a lost connection or a killed query.
-                            throw ReadError(table: job.table, error: error)
-                        }
-                    } catch let error as MariaDBError where force {
-                        errors.append("Couldn't read rows of \(job.table) (\(job.query)): \(error)")
-                    } catch {
-                        errors.append("\(error)")
-                        errors.fail(error)
-                        layout.readerFailed(error)
-                        // Drain: the other readers stop at their next job.
-                        while queue.next() != nil {}
-                        return
+                        try layout.read(job, on: connection)
+                    } catch let error as MariaDBError where error.is(.lockWaitTimeout) {
+                        throw DumpError.lockTimeout("reading \(job.table): a lock wait reached --lock-wait-timeout; "
+                                                    + LockDiagnosis.describe(on: connection, excluding: ours))
+                    } catch let error as MariaDBError where !force {
+                        // The table it was reading, for a lost connection or a killed query.
+                        throw ReadError(table: job.table, error: error)
                     }
+                } catch let error as MariaDBError where force {
+                    skipped.withLock { $0.append("Couldn't read rows of \(job.table) (\(job.query)): \(error)") }
+                } catch {
+                    layout.readerFailed(error)
+                    // The other readers stop at their next job.
+                    queue.discardRemaining()
+                    throw error
                 }
             }
         }
@@ -97,70 +92,29 @@ final class ReaderPool {
     func stop() {
         queue.close()
         queue.discardRemaining()
-        group.wait()
+        try? loops.wait()
     }
 
     /// Waits for every queued chunk to be read. Returns the errors skipped under --force;
     /// throws the first error that stopped a reader.
     func finish() throws -> [String] {
         queue.close()
-        group.wait()
-        if let failure = errors.failure { throw failure }
-        return errors.messages
-    }
-}
-
-/// A reader's connection failed while reading a table's rows (the server went away, the
-/// connection or query was killed).
-struct ReadError: Error, CustomStringConvertible {
-    let table: TableID
-    let error: MariaDBError
-
-    var description: String { "reading \(table): Error \(error.code): \(error.message)" }
-}
-
-/// Messages and the first failure, gathered from reader threads.
-final class ErrorList: @unchecked Sendable {
-    // @unchecked Sendable: every property is read and written holding `lock`.
-    private let lock = NSLock()
-    private var list: [String] = []
-    private var first: (any Error)?
-
-    func append(_ message: String) {
-        lock.lock()
-        list.append(message)
-        lock.unlock()
-    }
-
-    func fail(_ error: any Error) {
-        lock.lock()
-        if first == nil { first = error }
-        lock.unlock()
-    }
-
-    var messages: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return list
-    }
-
-    var failure: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return first
+        try loops.wait()
+        return skipped.withLock { $0 }
     }
 }
 
 /// The single stream: mysqldump-compatible SQL, in order, to a file or standard output.
 final class StreamLayout: DumpLayout, @unchecked Sendable {
-    // @unchecked Sendable: readers only call read(_:on:), which touches `assembly` (itself
-    // thread-safe) and `progress`; everything else runs on the dumper's thread.
+    // @unchecked Sendable: readers only call read(_:on:), which touches `assembly` and
+    // `progress` (both Sendable); `output` belongs to the writer's thread until `finish` or
+    // `abandon` joins it, and `writerJoined` to the dumper's thread.
     let assembly = StreamAssembly()
     private let output: OutputStream
     private let progress: DumpProgress
     private let writerDone = DispatchSemaphore(value: 0)
     private var writerJoined = false
-    private let writerError = ErrorList()
+    private let writerError = Locked<(any Error)?>(nil)
 
     var isSingleStream: Bool { true }
 
@@ -175,7 +129,7 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
             do {
                 try assembly.write(to: box.value, progress: progress)
             } catch {
-                errors.fail(error)
+                errors.withLock { $0 = error }
                 assembly.fail(error)
             }
             done.signal()
@@ -231,7 +185,7 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
     func finish() throws {
         assembly.finishAppending()
         joinWriter()
-        if let failure = writerError.failure { throw failure }
+        if let failure = writerError.withLock({ $0 }) { throw failure }
         try output.commit()
     }
 

@@ -1,12 +1,11 @@
 import Foundation
+import Synchronization
 
 /// The one progress line on standard error while a dump or a restore runs, rewritten in place
 /// twice a second from what `render` says (given the seconds since the start); erased at the
 /// end.
-final class ProgressLine: @unchecked Sendable {
-    // @unchecked Sendable: `running` is read and written holding `lock`.
-    private let lock = NSLock()
-    private var running = true
+final class ProgressLine: Sendable {
+    private let running = Mutex(true)
     private let finished = DispatchSemaphore(value: 0)
     /// Signalled by `stop`, so the end does not wait out the half-second pause.
     private let wake = DispatchSemaphore(value: 0)
@@ -39,10 +38,10 @@ final class ProgressLine: @unchecked Sendable {
 
     /// Erases the line and waits for its thread; a second call does nothing.
     func stop() {
-        lock.lock()
-        let wasRunning = running
-        running = false
-        lock.unlock()
+        let wasRunning = running.withLock { running in
+            defer { running = false }
+            return running
+        }
         guard wasRunning else { return }
         wake.signal()
         finished.wait()

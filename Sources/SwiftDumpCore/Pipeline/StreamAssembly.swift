@@ -1,25 +1,34 @@
 import Foundation
 import MariaDBClient
 
-/// The single output stream, put together in order from the text the dumper writes and the
-/// row batches that several readers produce at once.
+/// The order of the single output stream, as a value: what the dumper appends, what readers
+/// push, what the writer takes next. Only decisions — no lock, no waiting; ``StreamAssembly``
+/// drives it from the threads, and the tests drive it directly.
 ///
 /// The dumper appends parts in output order: text, the start of a table's rows (its
 /// ``InsertJoiner``), numbered chunks, the end of the rows. Readers push each chunk's batches;
-/// the writer thread walks the parts in order and joins every table's batches, chunk after
-/// chunk, so INSERT statements break exactly where they would in one piece.
+/// the writer walks the parts in order and takes every table's batches, chunk after chunk, so
+/// INSERT statements break exactly where they would in one piece.
 ///
-/// Memory stays bounded: a reader whose chunk is not the one being written waits once
-/// `budget` bytes are buffered in all; the reader of the chunk being written waits once that
-/// chunk has `headBudget` bytes queued. The chunk being written always belongs to a running
-/// reader (readers take chunks in stream order), so the wait always ends.
-final class StreamAssembly: @unchecked Sendable {
-    // @unchecked Sendable: every mutable property is read and written holding `condition`.
+/// Memory stays bounded: a reader whose chunk is not the one being written may push only while
+/// less than `budget` bytes are buffered in all; the reader of the chunk being written, while
+/// that chunk has less than `headBudget` queued. The chunk being written always belongs to a
+/// running reader (readers take chunks in stream order), so a reader's wait always ends.
+struct StreamOrder {
     enum Part {
         case text([UInt8])
         case beginRows(InsertJoiner)
         case chunk(Int)
         case endRows
+    }
+
+    /// What the writer is to do next.
+    enum Next<Value> {
+        case ready(Value)
+        /// Nothing yet: wait for the dumper or a reader.
+        case wait
+        /// Nothing more will come.
+        case end
     }
 
     private struct ChunkBuffer {
@@ -29,7 +38,6 @@ final class StreamAssembly: @unchecked Sendable {
         var bytes = 0
     }
 
-    private let condition = NSCondition()
     private var parts: [Part] = []
     private var partHead = 0
     private var producing = true
@@ -37,12 +45,10 @@ final class StreamAssembly: @unchecked Sendable {
     private var nextChunk = 0
     private var chunks: [Int: ChunkBuffer] = [:]
     private var writingChunk = -1
-    private var bufferedBytes = 0
-    private var failure: (any Error)?
-    private let budget: Int
-    private let headBudget: Int
-    /// Batches the writer has written, for the readers to fill again.
-    let recycler = BatchRecycler()
+    private(set) var bufferedBytes = 0
+    private(set) var failure: (any Error)?
+    let budget: Int
+    let headBudget: Int
 
     init(budget: Int = 96 << 20, headBudget: Int = 16 << 20) {
         self.budget = budget
@@ -52,112 +58,143 @@ final class StreamAssembly: @unchecked Sendable {
     // MARK: The dumper's side
 
     /// Text for the stream; gathered into parts of up to a megabyte.
-    func appendText(_ bytes: UnsafeRawBufferPointer) {
-        condition.lock()
+    mutating func appendText(_ bytes: UnsafeRawBufferPointer) {
         pendingText.append(contentsOf: bytes)
         if pendingText.count >= 1 << 20 { flushText() }
-        condition.unlock()
     }
 
-    func beginRows(_ joiner: InsertJoiner) {
-        append(.beginRows(joiner))
-    }
+    mutating func beginRows(_ joiner: InsertJoiner) { append(.beginRows(joiner)) }
 
     /// Adds the next chunk of the current table; returns its number for the reader.
-    func appendChunk() -> Int {
-        condition.lock()
+    mutating func appendChunk() -> Int {
         let number = nextChunk
         nextChunk += 1
         chunks[number] = ChunkBuffer()
-        flushText()
-        parts.append(.chunk(number))
-        condition.broadcast()
-        condition.unlock()
+        append(.chunk(number))
         return number
     }
 
-    func endRows() {
-        append(.endRows)
-    }
+    mutating func endRows() { append(.endRows) }
 
     /// Everything is appended; the writer ends after the last part.
-    func finishAppending() {
-        condition.lock()
+    mutating func finishAppending() {
         flushText()
         producing = false
-        condition.broadcast()
-        condition.unlock()
     }
 
-    private func append(_ part: Part) {
-        condition.lock()
+    private mutating func append(_ part: Part) {
         flushText()
         parts.append(part)
-        condition.broadcast()
-        condition.unlock()
     }
 
-    /// Holding the lock: turns the pending text into a part.
-    private func flushText() {
+    private mutating func flushText() {
         guard !pendingText.isEmpty else { return }
         parts.append(.text(pendingText))
         pendingText = []
-        condition.broadcast()
     }
 
     // MARK: The readers' side
 
-    /// Queues a batch of chunk `number`, waiting while too much is buffered.
-    func push(_ batch: consuming RowBatch, chunk number: Int) throws {
+    /// True if a batch of chunk `number` may be queued now (else the reader waits).
+    func mayPush(chunk number: Int) -> Bool {
+        let queued = chunks[number]?.bytes ?? 0
+        return number == writingChunk ? queued < headBudget || queued == 0 : bufferedBytes < budget || bufferedBytes == 0
+    }
+
+    mutating func push(_ batch: consuming RowBatch, chunk number: Int) {
         let size = batch.bytes.count
-        condition.lock()
-        defer { condition.unlock() }
-        while failure == nil {
-            let queued = chunks[number]?.bytes ?? 0
-            if number == writingChunk ? queued < headBudget || queued == 0 : bufferedBytes < budget || bufferedBytes == 0 { break }
-            condition.wait()
-        }
-        if let failure { throw failure }
         chunks[number]?.batches.append(batch)
         chunks[number]?.bytes += size
         bufferedBytes += size
-        condition.broadcast()
     }
 
-    func endChunk(_ number: Int) {
-        condition.lock()
+    mutating func endChunk(_ number: Int) {
         chunks[number]?.ended = true
-        condition.broadcast()
-        condition.unlock()
     }
 
     /// Stops everything: waiting readers, the writer and the dumper get `error`.
-    func fail(_ error: any Error) {
-        condition.lock()
+    mutating func fail(_ error: any Error) {
         if failure == nil { failure = error }
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    var failed: (any Error)? {
-        condition.lock()
-        defer { condition.unlock() }
-        return failure
     }
 
     // MARK: The writer's side
 
+    mutating func nextPart() -> Next<Part> {
+        guard partHead < parts.count else { return producing ? .wait : .end }
+        let part = parts[partHead]
+        parts[partHead] = .endRows
+        partHead += 1
+        // Let go of the parts written once half the array is.
+        if partHead > 4096 && partHead * 2 > parts.count {
+            parts.removeFirst(partHead)
+            partHead = 0
+        }
+        if case .chunk(let number) = part { writingChunk = number }
+        return .ready(part)
+    }
+
+    /// The next batch of chunk `number`, in the order its reader pushed them.
+    mutating func nextBatch(of number: Int) -> Next<RowBatch> {
+        guard var buffer = chunks[number] else { return .end }
+        guard buffer.head < buffer.batches.count else {
+            if buffer.ended {
+                chunks[number] = nil
+                return .end
+            }
+            return .wait
+        }
+        chunks[number] = nil
+        let batch = buffer.batches[buffer.head]!
+        buffer.batches[buffer.head] = nil
+        buffer.head += 1
+        buffer.bytes -= batch.bytes.count
+        bufferedBytes -= batch.bytes.count
+        chunks[number] = buffer
+        return .ready(batch)
+    }
+}
+
+/// The single output stream put together from the dumper's text and the readers' batches on
+/// the writer's thread: the thread shell of ``StreamOrder``, which makes every decision.
+final class StreamAssembly: Sendable {
+    private let order: Monitor<StreamOrder>
+    /// Batches the writer has written, for the readers to fill again.
+    let recycler = BatchRecycler()
+
+    init(budget: Int = 96 << 20, headBudget: Int = 16 << 20) {
+        order = Monitor(StreamOrder(budget: budget, headBudget: headBudget))
+    }
+
+    func appendText(_ bytes: UnsafeRawBufferPointer) { order.withLock { $0.appendText(bytes) } }
+    func beginRows(_ joiner: InsertJoiner) { order.withLock { $0.beginRows(joiner) } }
+    func appendChunk() -> Int { order.withLock { $0.appendChunk() } }
+    func endRows() { order.withLock { $0.endRows() } }
+    func finishAppending() { order.withLock { $0.finishAppending() } }
+
+    /// Queues a batch of chunk `number`, waiting while too much is buffered.
+    func push(_ batch: consuming RowBatch, chunk number: Int) throws {
+        let pushed = batch
+        try order.wait(until: { $0.failure != nil || $0.mayPush(chunk: number) }) { order in
+            if let failure = order.failure { throw failure }
+            order.push(pushed, chunk: number)
+        }
+    }
+
+    func endChunk(_ number: Int) { order.withLock { $0.endChunk(number) } }
+    func fail(_ error: any Error) { order.withLock { $0.fail(error) } }
+    var failed: (any Error)? { order.withLock { $0.failure } }
+
     /// Writes every part in order to `output`, until the dumper has finished appending.
     func write(to output: some ByteSink, progress: DumpProgress? = nil) throws {
         var joiner: InsertJoiner?
-        while let part = try nextPart() {
+        while let part = try next({ $0.nextPart() }) {
             switch part {
             case .text(let bytes):
                 try output.write(bytes)
             case .beginRows(let rowsJoiner):
                 joiner = rowsJoiner
             case .chunk(let number):
-                while let batch = try nextBatch(of: number) {
+                while let batch = try next({ $0.nextBatch(of: number) }) {
                     try joiner?.join(batch, to: output)
                     recycler.put(batch)
                 }
@@ -169,44 +206,15 @@ final class StreamAssembly: @unchecked Sendable {
         }
     }
 
-    private func nextPart() throws -> Part? {
-        condition.lock()
-        defer { condition.unlock() }
-        while partHead == parts.count && producing && failure == nil { condition.wait() }
-        if let failure { throw failure }
-        guard partHead < parts.count else { return nil }
-        let part = parts[partHead]
-        parts[partHead] = .endRows
-        partHead += 1
-        if partHead > 4096 && partHead * 2 > parts.count {
-            parts.removeFirst(partHead)
-            partHead = 0
-        }
-        if case .chunk(let number) = part {
-            writingChunk = number
-            condition.broadcast()
-        }
-        return part
-    }
-
-    private func nextBatch(of number: Int) throws -> RowBatch? {
-        condition.lock()
-        defer { condition.unlock() }
-        while failure == nil, let buffer = chunks[number], buffer.head == buffer.batches.count, !buffer.ended { condition.wait() }
-        if let failure { throw failure }
-        guard var buffer = chunks[number] else { return nil }
-        guard buffer.head < buffer.batches.count else {
-            chunks[number] = nil
-            return nil
-        }
-        chunks[number] = nil
-        let batch = buffer.batches[buffer.head]!
-        buffer.batches[buffer.head] = nil
-        buffer.head += 1
-        buffer.bytes -= batch.bytes.count
-        bufferedBytes -= batch.bytes.count
-        chunks[number] = buffer
-        condition.broadcast()
-        return batch
+    /// Waits for `take` to give something or the end; a failure anywhere ends the wait.
+    private func next<Value>(_ take: @escaping (inout StreamOrder) -> StreamOrder.Next<Value>) throws -> Value? {
+        try order.wait { order -> Result<Value?, any Error>? in
+            if let failure = order.failure { return .failure(failure) }
+            switch take(&order) {
+            case .ready(let value): return .success(value)
+            case .end: return .success(nil)
+            case .wait: return nil
+            }
+        }.get()
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import MariaDBClient
 
 /// Cuts a large table into ranges of its key, about `chunkSize` bytes each, so several
 /// connections can read it at once.
@@ -16,50 +15,66 @@ enum TableChunker {
     /// The WHERE conditions of the chunks, in key order; `[nil]` for one piece.
     static func ranges(of table: TableID, estimatedBytes: UInt64, chunkSize: UInt64,
                        catalog: Catalog, columns: [Catalog.ColumnInfo]) throws -> [SQLText?] {
-        guard chunkSize > 0, estimatedBytes > chunkSize else { return [nil] }
-        let pieces = Int(min((estimatedBytes + chunkSize - 1) / chunkSize, 4096))
-        guard let key = try catalog.chunkKey(of: table), let first = key.first,
-              let column = columns.first(where: { $0.name == first }) else { return [nil] }
-        let name: SQLText = "\(identifier: first)"
-        let connection = catalog.connection
-        let bounds = try connection.query("SELECT MIN(\(sql: name)), MAX(\(sql: name)) FROM \(qualified: table)").rows.first
-        guard let low = bounds?[0], let high = bounds?[1] else { return [nil] }
-
+        let pieces = pieces(estimatedBytes: estimatedBytes, chunkSize: chunkSize)
+        guard pieces > 1, let key = try catalog.chunkKey(of: table), let first = key.first,
+              let column = columns.first(where: { $0.name == first }),
+              let (low, high) = try catalog.bounds(of: first, in: table) else { return [nil] }
         var boundaries: [SQLText] = []
         switch column.dataType.lowercased() {
         case "tinyint", "smallint", "mediumint", "int", "bigint":
-            // Doubles: an unsigned BIGINT's range fits; rounding only makes pieces less even.
             guard let minimum = Double(String(decoding: low, as: UTF8.self)),
-                  let maximum = Double(String(decoding: high, as: UTF8.self)), maximum > minimum else { return [nil] }
-            var last = minimum
-            for index in 1..<pieces {
-                let boundary = (minimum + (maximum - minimum + 1) * Double(index) / Double(pieces)).rounded(.down)
-                if boundary > last && boundary <= maximum {
-                    boundaries.append(SQLText(verbatim: String(format: "%.0f", boundary)))
-                    last = boundary
-                }
-            }
+                  let maximum = Double(String(decoding: high, as: UTF8.self)) else { return [nil] }
+            boundaries = integerBoundaries(minimum: minimum, maximum: maximum, pieces: pieces)
         case "char", "varchar", "binary", "varbinary":
             let binary = column.dataType.lowercased().hasSuffix("binary")
             var previous: [UInt8]?
             for index in 1..<pieces {
-                let probe = Self.probe(between: low, and: high, fraction: Double(index) / Double(pieces), binary: binary)
-                var query: SQLText = "SELECT \(sql: name) FROM \(qualified: table) WHERE \(sql: name) >= \(sql: Self.literal(probe, binary: binary))"
-                if let previous { query += " AND \(sql: name) > \(sql: Self.literal(previous, binary: binary))" }
-                query += " ORDER BY \(sql: name) LIMIT 1"
-                guard let found = try connection.query(query).rows.first?[0] else { break }
-                boundaries.append(Self.literal(found, binary: binary))
+                let probe = probe(between: low, and: high, fraction: Double(index) / Double(pieces), binary: binary)
+                guard let found = try catalog.firstValue(of: first, in: table, atLeast: literal(probe, binary: binary),
+                                                         above: previous.map { literal($0, binary: binary) }) else { break }
+                boundaries.append(literal(found, binary: binary))
                 previous = found
             }
         default:
             return [nil]
         }
-        guard !boundaries.isEmpty else { return [nil] }
-        var ranges: [SQLText?] = ["\(sql: name) < \(sql: boundaries[0])"]
+        return ranges(on: first, boundaries: boundaries)
+    }
+
+    /// How many pieces a table of `estimatedBytes` is cut into (at most 4096); 1 when it is
+    /// not larger than one chunk or chunking is off.
+    static func pieces(estimatedBytes: UInt64, chunkSize: UInt64) -> Int {
+        guard chunkSize > 0, estimatedBytes > chunkSize else { return 1 }
+        return Int(min((estimatedBytes + chunkSize - 1) / chunkSize, 4096))
+    }
+
+    /// Boundaries that cut `minimum...maximum` of an integer key into `pieces` even spans,
+    /// strictly increasing. Doubles: an unsigned BIGINT's range fits; rounding only makes
+    /// pieces less even.
+    static func integerBoundaries(minimum: Double, maximum: Double, pieces: Int) -> [SQLText] {
+        guard maximum > minimum, pieces > 1 else { return [] }
+        var boundaries: [SQLText] = []
+        var last = minimum
+        for index in 1..<pieces {
+            let boundary = (minimum + (maximum - minimum + 1) * Double(index) / Double(pieces)).rounded(.down)
+            if boundary > last && boundary <= maximum {
+                boundaries.append(SQLText(verbatim: String(format: "%.0f", boundary)))
+                last = boundary
+            }
+        }
+        return boundaries
+    }
+
+    /// The conditions between increasing `boundaries`: `c < b1`, `b1 <= c < b2`, ..., `c >= bn`
+    /// (every value in exactly one); `[nil]` without boundaries.
+    static func ranges(on column: SQLName, boundaries: [SQLText]) -> [SQLText?] {
+        guard let first = boundaries.first, let last = boundaries.last else { return [nil] }
+        let name: SQLText = "\(identifier: column)"
+        var ranges: [SQLText?] = ["\(sql: name) < \(sql: first)"]
         for index in 1..<boundaries.count {
             ranges.append("\(sql: name) >= \(sql: boundaries[index - 1]) AND \(sql: name) < \(sql: boundaries[index])")
         }
-        ranges.append("\(sql: name) >= \(sql: boundaries[boundaries.count - 1])")
+        ranges.append("\(sql: name) >= \(sql: last)")
         return ranges
     }
 

@@ -19,10 +19,10 @@ enum ProcessSignals {
     /// Installs the handlers; call before any thread starts. A file-size limit (`ulimit -f`)
     /// makes writes fail with EFBIG (a write error, exit 5) instead of killing the process.
     static func prepare() {
-        signal(SIGXFSZ, SIG_IGN)
+        System.ignore(SIGXFSZ)
         let queue = DispatchQueue(label: "swiftdump.signals")
         for number in handled {
-            signal(number, SIG_IGN)
+            System.ignore(number)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { Interruption.interrupted(by: number) }
             source.resume()
@@ -56,6 +56,6 @@ enum Interruption {
         if !removed.isEmpty { line += "; removed the partial output (\(removed.joined(separator: ", ")))" }
         var errors = StandardStream.error
         errors.write(line + "\n")
-        _exit(128 + signal)
+        System.exitNow(128 + signal)
     }
 }

@@ -4,60 +4,65 @@ import MariaDBClient
 /// A directory written by `swiftdump --format=dir`, checked before anything is applied: the
 /// manifest must be there (it is written last: without it the dump did not finish) and every
 /// file it lists must have its recorded size and XXH64.
-struct DirectoryDump {
+struct DirectoryDump: Sendable {
     struct File: Sendable {
-        enum Kind: String, Sendable {
-            case database, schema, data, objects
-        }
-
-        let path: String
+        let location: any DumpLocation
         let relativePath: String
-        let kind: Kind
+        let kind: Manifest.FileKind
         let database: SQLName?
         let table: SQLName?
         let bytes: UInt64
         let sqlBytes: UInt64
         let rows: UInt64
+
+        /// The file's SQL, for a reading.
+        func open() throws -> DumpSource {
+            guard let source = try location.file(relativePath) else { throw InputError("\(location.name)/\(relativePath): missing") }
+            return try DumpSource(source)
+        }
     }
 
-    let root: String
+    let location: any DumpLocation
     let files: [File]
-    let manifest: DirectoryLayout.Manifest?
+    let manifest: Manifest?
     /// Problems found that --force was told to accept (a missing manifest).
     let acceptedProblems: [String]
     /// Identifies the dump in the journal: the manifest's own hash.
     let identity: String
 
+    var root: String { location.name }
+
     /// Reads and checks the directory. Throws ``InputError`` for anything that does not match,
     /// unless `force` (then the problem is listed in ``acceptedProblems``).
-    init(root: String, force: Bool) throws {
-        self.root = root
-        let manifestPath = root + "/manifest.json"
-        guard let data = FileManager.default.contents(atPath: manifestPath) else {
+    init(location: any DumpLocation, force: Bool) throws {
+        self.location = location
+        let root = location.name
+        let manifestPath = root + "/" + Manifest.fileName
+        guard let data = try location.contents(of: Manifest.fileName) else {
             guard force else {
                 throw InputError("\(root) has no manifest.json: the dump did not finish (swiftdump writes the manifest last). Nothing was applied; --force loads the files found anyway")
             }
             manifest = nil
-            files = try Self.filesWithoutManifest(root)
+            files = try Self.filesWithoutManifest(location)
             acceptedProblems = ["\(root) has no manifest.json: loaded the \(files.count) files found, by name, without checking them"]
             identity = "no-manifest"
             return
         }
-        let decoded: DirectoryLayout.Manifest
+        let decoded: Manifest
         do {
-            decoded = try JSONDecoder().decode(DirectoryLayout.Manifest.self, from: data)
+            decoded = try JSONDecoder().decode(Manifest.self, from: Data(data))
         } catch {
-            throw InputError("\(manifestPath) is not a swiftdump manifest: \(error)")
+            throw InputError("\(manifestPath) is not a swiftdump manifest of format \(Manifest.currentFormat): \(error)")
         }
-        guard decoded.format == "swiftdump-dir-2" else { throw InputError("\(manifestPath): unknown format \(decoded.format) (this swiftrestore reads swiftdump-dir-2)") }
+        guard decoded.format == Manifest.currentFormat else {
+            throw InputError("\(manifestPath): unknown format \(decoded.format) (this swiftrestore reads \(Manifest.currentFormat))")
+        }
         manifest = decoded
         identity = data.withUnsafeBytes { XXHash64.hex(XXHash64.hash($0)) }
         var files: [File] = []
         var problems: [String] = []
         for record in decoded.files.sorted(by: { $0.order < $1.order }) {
-            guard let kind = File.Kind(rawValue: record.kind) else { throw InputError("\(manifestPath): unknown file kind \(record.kind)") }
-            let path = root + "/" + record.path
-            let file = File(path: path, relativePath: record.path, kind: kind, database: record.database, table: record.table,
+            let file = File(location: location, relativePath: record.path, kind: record.kind, database: record.database, table: record.table,
                             bytes: record.bytes, sqlBytes: record.sqlBytes, rows: record.rows)
             if let problem = Self.check(file, xxh64: record.xxh64) { problems.append(problem) }
             files.append(file)
@@ -72,80 +77,41 @@ struct DirectoryDump {
         acceptedProblems = problems
     }
 
-    /// nil if `file` is on disk with the size and hash the manifest records.
+    /// A local directory.
+    init(root: String, force: Bool) throws {
+        try self.init(location: LocalDirectory(root: root), force: force)
+    }
+
+    /// nil if `file` is there with the size and hash the manifest records.
     private static func check(_ file: File, xxh64: String) -> String? {
-        var status = stat()
-        guard stat(file.path, &status) == 0 else { return "\(file.relativePath): missing" }
-        guard UInt64(status.st_size) == file.bytes else { return "\(file.relativePath): \(status.st_size) bytes, the manifest says \(file.bytes)" }
-        let descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return "\(file.relativePath): cannot be read (\(String(cString: strerror(errno))))" }
-        defer { close(descriptor) }
-        var hasher = XXHash64()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { return "\(file.relativePath): cannot be read (\(String(cString: strerror(errno))))" }
-            if count == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        do {
+            guard let source = try file.location.file(file.relativePath) else { return "\(file.relativePath): missing" }
+            guard source.size == file.bytes else { return "\(file.relativePath): \(source.size) bytes, the manifest says \(file.bytes)" }
+            let reader = try source.makeReader()
+            var hasher = XXHash64()
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
+                if count == 0 { break }
+                buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            }
+            let actual = XXHash64.hex(hasher.value)
+            return actual == xxh64 ? nil : "\(file.relativePath): XXH64 \(actual), the manifest says \(xxh64) (the file changed or is damaged)"
+        } catch {
+            return "\(file.relativePath): cannot be read (\(error))"
         }
-        let actual = XXHash64.hex(hasher.value)
-        return actual == xxh64 ? nil : "\(file.relativePath): XXH64 \(actual), the manifest says \(xxh64) (the file changed or is damaged)"
     }
 
     /// --force without a manifest: the files by their names, in the order a dump writes them
     /// (databases, structures, rows, objects).
-    private static func filesWithoutManifest(_ root: String) throws -> [File] {
-        guard let entries = FileManager.default.enumerator(atPath: root) else { throw InputError("\(root) cannot be read") }
+    private static func filesWithoutManifest(_ location: any DumpLocation) throws -> [File] {
         var found: [File] = []
-        for case let relative as String in entries {
-            let parts = relative.split(separator: "/").map(String.init)
-            let name = parts.last ?? ""
-            guard name.hasSuffix(".sql") || name.hasSuffix(".sql.zst") || name.hasSuffix(".sql.gz") else { continue }
-            let database = parts.count == 2 ? Self.decode(parts[0]) : nil
-            let stem = name.components(separatedBy: ".sql").first ?? name
-            let kind: File.Kind
-            var table: SQLName?
-            if parts.count == 1 {
-                kind = .objects
-            } else if stem == "database" {
-                kind = .database
-            } else if stem.hasSuffix(".schema") {
-                kind = .schema
-                table = Self.decode(String(stem.dropLast(".schema".count)))
-            } else if let dot = stem.lastIndex(of: ".") {
-                kind = .data
-                table = Self.decode(String(stem[..<dot]))
-            } else {
-                continue
-            }
-            var status = stat()
-            stat(root + "/" + relative, &status)
-            found.append(File(path: root + "/" + relative, relativePath: relative, kind: kind, database: database, table: table,
-                              bytes: UInt64(status.st_size), sqlBytes: UInt64(status.st_size), rows: 0))
+        for relative in try location.allFiles() {
+            guard let (kind, database, table) = FileNames.parse(relative), let source = try location.file(relative) else { continue }
+            found.append(File(location: location, relativePath: relative, kind: kind, database: database, table: table,
+                              bytes: source.size, sqlBytes: source.size, rows: 0))
         }
-        let rank: [File.Kind: Int] = [.database: 0, .schema: 1, .data: 2, .objects: 3]
-        return found.sorted { (rank[$0.kind]!, $0.relativePath) < (rank[$1.kind]!, $1.relativePath) }
-    }
-
-    /// The inverse of ``DirectoryLayout/encode(_:)``.
-    static func decode(_ encoded: String) -> SQLName {
-        var bytes: [UInt8] = []
-        var index = encoded.utf8.startIndex
-        let utf8 = encoded.utf8
-        while index < utf8.endIndex {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex), high < utf8.endIndex,
-               let low = utf8.index(high, offsetBy: 1, limitedBy: utf8.endIndex), low < utf8.endIndex,
-               let value = UInt8(String(decoding: [utf8[high], utf8[low]], as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                index = utf8.index(after: low)
-            } else {
-                bytes.append(byte)
-                index = utf8.index(after: index)
-            }
-        }
-        return SQLName(bytes: bytes)
+        return found.sorted { ($0.kind.loadRank, $0.relativePath) < ($1.kind.loadRank, $1.relativePath) }
     }
 
     /// The databases the dump holds.

@@ -45,7 +45,7 @@ enum DumpListing {
             }
         }
         for file in objects {
-            guard let splitter = try? StatementSplitter(reader: DumpSource(path: file.path).makeReader()) else { continue }
+            guard let splitter = try? StatementSplitter(reader: file.open().makeReader()) else { continue }
             var current: SQLName?
             while let statement = try? splitter.next() {
                 if case .use(let database, _) = StatementClassifier.classify(statement.bytes) { current = database }
@@ -66,7 +66,7 @@ enum DumpListing {
             let key = TableID(database: map.map(table.database), table: table.table)
             var expected = RowExpectations.Table(rows: table.rows, checksum: table.rowChecksum, hexBlob: hexBlob)
             if let first = dump.files.first(where: { $0.kind == .data && $0.database == table.database && $0.table == table.table }) {
-                let splitter = StatementSplitter(reader: try DumpSource(path: first.path).makeReader())
+                let splitter = StatementSplitter(reader: try first.open().makeReader())
                 while let statement = try splitter.next() {
                     if case .table(_, .insert(let afterName)) = StatementClassifier.classify(statement.bytes),
                        let values = InsertValues(statement.bytes, afterName: afterName, hashing: false) {

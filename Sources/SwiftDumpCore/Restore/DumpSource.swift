@@ -7,120 +7,136 @@ protocol ByteReader: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
 }
 
-/// A problem with the input itself (not the server): missing, unreadable, damaged, truncated,
-/// not matching its manifest. Nothing has been applied when one of these is thrown before the
-/// load starts.
-public struct InputError: Error, Sendable, CustomStringConvertible {
-    public let description: String
+/// Where the bytes of one stored file of a dump come from, as it was stored (compressed or
+/// not): a local file, standard input's copy. A fresh reader is made for each reading (a file
+/// is read once to check it and once to load it, a failed one once more to find a line).
+protocol ByteSource: Sendable {
+    /// For messages: the path, or "standard input".
+    var name: String { get }
+    /// The bytes stored.
+    var size: UInt64 { get }
+    func makeReader() throws -> ByteReader
+}
 
-    public init(_ description: String) {
-        self.description = description
+/// A file on a local file system.
+struct LocalFile: ByteSource {
+    let path: String
+    let size: UInt64
+    var name: String { path }
+
+    /// Refers to `path`, which must be a readable file (not a directory).
+    init(path: String) throws {
+        guard let status = System.status(path) else {
+            throw InputError("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        guard status.kind != .directory else { throw InputError("\(path) is a directory without manifest.json") }
+        self.path = path
+        size = status.size
+    }
+
+    func makeReader() throws -> ByteReader {
+        do {
+            return FileReader(descriptor: try System.open(path, O_RDONLY), owned: true, name: path)
+        } catch {
+            throw InputError("cannot open \(path): \(String(cString: strerror(error.errorNumber)))")
+        }
     }
 }
 
-/// One dump file as the restore reads it: its name for messages, how it is compressed, and a
-/// fresh reader of its SQL each time one is asked for (the file is read once to check it and
-/// once to load it).
-///
-/// Standard input is copied to a temporary file first (unlinked at once, so nothing is left
-/// behind): a truncated stream must be refused before anything is applied, which needs its
-/// end before its beginning is loaded. The copy holds the input as it came, compressed or not.
-final class DumpSource: @unchecked Sendable {
-    // @unchecked Sendable: the properties never change after init; each reader has its own
-    // descriptor (or, for standard input's copy, its own offset via pread).
-    let name: String
-    let compression: InputCompression
-    private let path: String?
-    /// Standard input's copy: read with pread, so several readers do not share an offset.
-    private let spool: Int32?
-    let compressedSize: UInt64
+/// Standard input, copied to a temporary file first (unlinked at once, so nothing is left
+/// behind): a truncated stream must be refused before anything is applied, which needs its end
+/// before its beginning is loaded. The copy holds the input as it came, compressed or not.
+final class StandardInputCopy: ByteSource {
+    let name = "standard input"
+    let size: UInt64
+    /// Read with pread, so several readers do not share an offset.
+    private let descriptor: Int32
 
-    /// Opens `path`, or standard input for "-".
-    init(path: String) throws {
-        if path == "-" {
-            name = "standard input"
-            self.path = nil
-            var template = Array((NSTemporaryDirectory() + "/swiftrestore-stdin-XXXXXX").utf8CString)
-            let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard descriptor >= 0 else { throw InputError("cannot create a temporary file to hold standard input: \(String(cString: strerror(errno)))") }
-            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            var total: UInt64 = 0
+    init(directory: String = NSTemporaryDirectory()) throws {
+        let copy: Int32
+        do {
+            copy = try System.anonymousFile(in: directory)
+        } catch {
+            throw InputError("cannot create a temporary file to hold standard input: \(error)")
+        }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total: UInt64 = 0
+        do {
             while true {
-                let count = buffer.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress!, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                if count < 0 { close(descriptor); throw InputError("reading standard input: \(String(cString: strerror(errno)))") }
+                let count = try System.read(0, into: &buffer, path: "standard input")
                 if count == 0 { break }
-                var written = 0
-                while written < count {
-                    let result = buffer.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, count - written) }
-                    if result < 0 && errno == EINTR { continue }
-                    if result < 0 { close(descriptor); throw InputError("copying standard input to a temporary file: \(String(cString: strerror(errno)))") }
-                    written += result
-                }
+                try System.write(copy, all: buffer[..<count], path: "the copy of standard input")
                 total += UInt64(count)
             }
-            spool = descriptor
-            compressedSize = total
-        } else {
-            name = path
-            self.path = path
-            spool = nil
-            var status = stat()
-            guard stat(path, &status) == 0 else { throw InputError("cannot open \(path): \(String(cString: strerror(errno)))") }
-            guard (status.st_mode & S_IFMT) != S_IFDIR else { throw InputError("\(path) is a directory without manifest.json") }
-            compressedSize = UInt64(status.st_size)
+        } catch {
+            _ = try? System.close(copy)
+            throw InputError("copying standard input: \(error)")
         }
+        descriptor = copy
+        size = total
+    }
+
+    deinit { _ = try? System.close(descriptor) }
+
+    func makeReader() throws -> ByteReader { FileReader(descriptor: descriptor, owned: false, name: name) }
+}
+
+/// One dump file as the restore reads it: its bytes, how they are compressed (told by their
+/// first bytes), and a fresh reader of its SQL each time one is asked for.
+struct DumpSource: Sendable {
+    let source: any ByteSource
+    let compression: InputCompression
+
+    var name: String { source.name }
+    var compressedSize: UInt64 { source.size }
+
+    init(_ source: any ByteSource) throws {
+        self.source = source
         var prefix = [UInt8](repeating: 0, count: 4)
-        let reader = try FileReader(path: path == "-" ? nil : path, descriptor: spool, name: name)
+        let reader = try source.makeReader()
         let count = try prefix.withUnsafeMutableBytes { try reader.read(into: $0) }
-        guard count > 0 else { throw InputError("\(name) is empty: there is nothing to restore") }
+        guard count > 0 else { throw InputError("\(source.name) is empty: there is nothing to restore") }
         compression = prefix.withUnsafeBytes { InputCompression.detect(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
     }
 
-    deinit {
-        if let spool { close(spool) }
+    /// A local file, or standard input for "-".
+    init(path: String) throws {
+        try self.init(path == "-" ? StandardInputCopy() : LocalFile(path: path))
     }
 
     /// A reader of the SQL from the start: decompressed if the file is compressed.
     func makeReader() throws -> ByteReader {
-        let file = try FileReader(path: path, descriptor: spool, name: name)
+        let file = try source.makeReader()
         guard compression != .none else { return file }
         return try DecompressingReader(source: file, compression: compression, name: name)
     }
 }
 
-/// A file read from its start in large blocks.
+/// A file read from its start in large blocks, at its own offset.
 final class FileReader: ByteReader {
     private let descriptor: Int32
-    private let ownsDescriptor: Bool
+    private let owned: Bool
     private let name: String
     private var offset: off_t = 0
 
-    /// Opens `path`, or reads `descriptor` (not closed here) when path is nil.
-    init(path: String?, descriptor: Int32?, name: String) throws {
+    /// Reads `descriptor`, which it closes at the end if it `owned` it.
+    init(descriptor: Int32, owned: Bool, name: String) {
+        self.descriptor = descriptor
+        self.owned = owned
         self.name = name
-        if let path {
-            self.descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            guard self.descriptor >= 0 else { throw InputError("cannot open \(path): \(String(cString: strerror(errno)))") }
-            ownsDescriptor = true
-        } else {
-            self.descriptor = descriptor ?? 0
-            ownsDescriptor = false
-        }
     }
 
     deinit {
-        if ownsDescriptor { close(descriptor) }
+        if owned { _ = try? System.close(descriptor) }
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let count = pread(descriptor, buffer.baseAddress, buffer.count, offset)
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw InputError("reading \(name): \(String(cString: strerror(errno)))") }
+        do {
+            let count = try System.read(descriptor, into: buffer, at: offset, path: name)
             offset += off_t(count)
             return count
+        } catch {
+            throw InputError("reading \(name): \(String(cString: strerror(error.errorNumber)))")
         }
     }
 }

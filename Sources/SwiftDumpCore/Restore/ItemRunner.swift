@@ -3,9 +3,7 @@ import MariaDBClient
 
 /// Runs the scheduler's items on a worker's connection: statements from a stream, or a whole
 /// file of a directory dump in one transaction together with its journal entry.
-final class ItemRunner: @unchecked Sendable {
-    // @unchecked Sendable: every property is immutable or itself thread-safe; each call works
-    // on the calling worker's own session.
+final class ItemRunner: Sendable {
     private let options: RestoreOptions
     private let stats: RestoreStats
     private let scheduler: RestoreScheduler
@@ -55,7 +53,7 @@ final class ItemRunner: @unchecked Sendable {
     /// or a lock wait timeout run again, with the rest of their rolled-back transaction.
     /// `wholeTransaction`: the caller runs the transaction again itself (a directory dump's
     /// file, whose journal entry commits with it).
-    func run(_ statement: Statement, source: String, on session: WorkerSession, rows: Bool, tolerating tolerated: Set<UInt32> = [],
+    func run(_ statement: Statement, source: String, on session: WorkerSession, rows: Bool, tolerating tolerated: MariaDBError.Condition? = nil,
              wholeTransaction: Bool = false) throws {
         var batch = [(statement, source)]
         var attempt = 0
@@ -78,20 +76,19 @@ final class ItemRunner: @unchecked Sendable {
                     usleep(UInt32(attempt) * 50_000)
                     continue
                 }
-                if tolerated.contains(error.code) { return }
+                if let tolerated, error.is(tolerated) { return }
                 let failure = StatementFailure(source: currentSource, offset: current.offset, line: nil,
                                                preview: String(decoding: current.bytes.prefix(200), as: UTF8.self), error: error)
-                let connectionLost = error.code == MariaDBError.serverLost || error.code == MariaDBError.serverGone
-                guard options.force && !connectionLost && !(wholeTransaction && Self.isTransient(error)) else { throw failure }
+                guard options.force && !error.is(.connectionLost) && !(wholeTransaction && Self.isTransient(error)) else { throw failure }
                 stats.skip(failure)
                 next += 1
             }
         }
     }
 
-    /// Deadlock (1213) and lock wait timeout (1205): another connection's transaction was in
-    /// the way; running the transaction again succeeds.
-    static func isTransient(_ error: MariaDBError) -> Bool { error.code == 1213 || error.code == 1205 }
+    /// A deadlock or a lock wait timeout: another connection's transaction was in the way;
+    /// running the transaction again succeeds.
+    static func isTransient(_ error: MariaDBError) -> Bool { error.is(.deadlock) || error.is(.lockWaitTimeout) }
     static let attempts = 8
 
     // MARK: Directory dumps
@@ -114,7 +111,7 @@ final class ItemRunner: @unchecked Sendable {
     }
 
     private func loadOnce(_ file: DirectoryDump.File, on session: WorkerSession) throws {
-        let source = try DumpSource(path: file.path)
+        let source = try file.open()
         let splitter = StatementSplitter(reader: try source.makeReader())
         var current = file.database.map(map.map)
         var index = 0
@@ -144,7 +141,7 @@ final class ItemRunner: @unchecked Sendable {
             let part = "\(file.relativePath)#\(index)"
             if file.kind == .objects {
                 if done.contains(part) { continue }
-                try run(statement, source: file.relativePath, on: session, rows: false, tolerating: resuming ? Self.alreadyExists : [])
+                try run(statement, source: file.relativePath, on: session, rows: false, tolerating: resuming ? .alreadyExists : nil)
                 resuming = false
                 if let journal { try journal.record(part, on: session.connection) }
                 try session.commitNow()
@@ -161,7 +158,4 @@ final class ItemRunner: @unchecked Sendable {
         try session.commitNow()
     }
 
-    /// Errors of a DDL statement that ran before an interruption and runs again on --resume:
-    /// trigger, routine, event, table or view, foreign key or index already there.
-    static let alreadyExists: Set<UInt32> = [1359, 1304, 1537, 1050, 1826, 1061, 1022]
 }

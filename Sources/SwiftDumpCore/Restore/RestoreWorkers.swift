@@ -1,72 +1,46 @@
 import Foundation
 import MariaDBClient
-
-/// A statement the server refused: where it is in the dump and what the server said.
-struct StatementFailure: Error, Sendable, CustomStringConvertible {
-    let source: String
-    /// Where the statement starts in its source's SQL; ``line`` is found from it on demand.
-    let offset: UInt64
-    var line: Int?
-    /// The statement's first 200 characters.
-    let preview: String
-    let error: MariaDBError
-
-    var description: String {
-        "\(source)\(line.map { ", line \($0)" } ?? ", byte \(offset)"): ERROR \(error.code) (\(error.sqlState)): \(error.message)\n    statement: \(preview)"
-    }
-}
+import Synchronization
 
 /// Counters the progress line and the summary read while workers update them, and the
 /// statement failures --force continued past.
-final class RestoreStats: @unchecked Sendable {
-    // @unchecked Sendable: every property is read and written holding `lock`.
-    private let lock = NSLock()
-    private var rows: UInt64 = 0
-    private var bytes: UInt64 = 0
-    private var statements: UInt64 = 0
-    private var skippedFailures: [StatementFailure] = []
-    private(set) var totalBytes: UInt64 = 0
-
-    func setTotal(bytes: UInt64) {
-        lock.lock()
-        totalBytes = bytes
-        lock.unlock()
+final class RestoreStats: Sendable {
+    private struct Counts {
+        var rows: UInt64 = 0
+        var bytes: UInt64 = 0
+        var statements: UInt64 = 0
+        var skippedFailures: [StatementFailure] = []
+        var totalBytes: UInt64 = 0
     }
 
+    private let counts = Mutex(Counts())
+
+    func setTotal(bytes: UInt64) { counts.withLock { $0.totalBytes = bytes } }
+
     func add(rows: UInt64, bytes: Int) {
-        lock.lock()
-        self.rows += rows
-        self.bytes += UInt64(bytes)
-        statements += 1
-        lock.unlock()
+        counts.withLock {
+            $0.rows += rows
+            $0.bytes += UInt64(bytes)
+            $0.statements += 1
+        }
     }
 
     /// Statements rolled back, to be run again.
     func undo(rows: UInt64, bytes: Int, statements count: Int) {
-        lock.lock()
-        self.rows -= rows
-        self.bytes -= UInt64(bytes)
-        statements -= UInt64(count)
-        lock.unlock()
+        counts.withLock {
+            $0.rows -= rows
+            $0.bytes -= UInt64(bytes)
+            $0.statements -= UInt64(count)
+        }
     }
 
-    func skip(_ failure: StatementFailure) {
-        lock.lock()
-        skippedFailures.append(failure)
-        lock.unlock()
-    }
+    func skip(_ failure: StatementFailure) { counts.withLock { $0.skippedFailures.append(failure) } }
 
     var snapshot: (rows: UInt64, bytes: UInt64, statements: UInt64, total: UInt64) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (rows, bytes, statements, totalBytes)
+        counts.withLock { ($0.rows, $0.bytes, $0.statements, $0.totalBytes) }
     }
 
-    var failures: [StatementFailure] {
-        lock.lock()
-        defer { lock.unlock() }
-        return skippedFailures
-    }
+    var failures: [StatementFailure] { counts.withLock { $0.skippedFailures } }
 }
 
 /// One loading connection's state, on its own thread: the database it is in and the rows it
@@ -138,9 +112,8 @@ final class WorkerSession {
 /// The loading connections, a thread each, taking work from a ``RestoreScheduler`` until it
 /// says stop. What an item means is up to `perform`, run on the worker's own thread.
 final class RestoreWorkers {
-    private let group = DispatchGroup()
     private let connections: [DedicatedConnection]
-    private let errors = ErrorList()
+    private var loops: ConnectionLoops?
 
     /// Opens `count` connections and runs `setup` on each (the session every statement of
     /// the dump expects), before any work starts.
@@ -159,62 +132,47 @@ final class RestoreWorkers {
     /// Starts every worker's loop. `perform` runs an item and returns whether it left rows
     /// uncommitted; a throw stops the whole restore.
     func start(_ scheduler: RestoreScheduler, perform: @escaping @Sendable (RestoreItem, WorkerSession) throws -> Bool) {
-        let errors = self.errors
-        for (index, worker) in connections.enumerated() {
-            group.enter()
-            worker.submit { [group] connection in
-                defer { group.leave() }
-                guard let connection else { return }
-                let session = WorkerSession(index: index, connection: connection)
-                do {
-                    loop: while true {
-                        switch scheduler.next(worker: index) {
-                        case .stop:
-                            break loop
-                        case .commit:
+        loops = ConnectionLoops(connections) { index, connection in
+            let session = WorkerSession(index: index, connection: connection)
+            do {
+                loop: while true {
+                    switch scheduler.next(worker: index) {
+                    case .stop, .wait:
+                        break loop
+                    case .commit:
+                        try session.commit()
+                        scheduler.committed(worker: index)
+                    case .run(let item):
+                        if item.kind != .data {
                             try session.commit()
                             scheduler.committed(worker: index)
-                        case .run(let item):
-                            if item.kind != .data {
-                                try session.commit()
-                                scheduler.committed(worker: index)
-                            }
-                            let leftOpen = try perform(item, session)
-                            scheduler.complete(item, worker: index, leftOpen: leftOpen)
                         }
+                        let leftOpen = try perform(item, session)
+                        scheduler.complete(item, worker: index, leftOpen: leftOpen)
                     }
-                    if scheduler.failed == nil { try session.commit() }
-                } catch {
-                    errors.fail(error)
-                    scheduler.fail(error)
                 }
+                if scheduler.failed == nil { try session.commit() }
+            } catch {
+                scheduler.fail(error)
+                throw error
             }
         }
     }
 
     /// Waits for every worker; throws the first error that stopped one.
     func wait() throws {
-        group.wait()
-        if let failure = errors.failure { throw failure }
+        try loops?.wait()
     }
 
     /// Runs `body` on each connection's thread at once and waits (the verification).
     func forEach(_ body: @escaping @Sendable (Int, Connection) throws -> Void) throws {
-        let errors = ErrorList()
-        let all = DispatchGroup()
-        for (index, worker) in connections.enumerated() {
-            all.enter()
-            worker.submit { connection in
-                defer { all.leave() }
-                guard let connection else { return }
-                do { try body(index, connection) } catch { errors.fail(error) }
-            }
-        }
-        all.wait()
-        if let failure = errors.failure { throw failure }
+        try ConnectionLoops(connections, body).wait()
     }
 
     func close() {
         for connection in connections { connection.closeAndWait() }
     }
 }
+
+@available(*, unavailable, message: "a session belongs to the loader thread of its connection")
+extension WorkerSession: Sendable {}

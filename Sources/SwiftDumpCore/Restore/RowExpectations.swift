@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A table's columns as its CREATE TABLE (in SHOW CREATE TABLE's layout, one per line) declares
 /// them: which the server computes (generated columns, system-versioning periods), so a restore
@@ -24,7 +25,7 @@ struct TableShape: Sendable {
                 // The column's attributes as words, outside quotes: a comment or a default
                 // that says GENERATED is not an attribute.
                 let words = definitions.tokens[index].dropFirst().compactMap { token -> String? in
-                    token.kind == .word ? String(decoding: bytes[token.range], as: UTF8.self).uppercased() : nil
+                    token.kind == .word ? SQLLexer.keyword(bytes[token.range]) : nil
                 }
                 let generated = Self.contains(words, ["GENERATED", "ALWAYS", "AS"])
                     || (words.contains("AS") && (words.contains("VIRTUAL") || words.contains("STORED") || words.contains("PERSISTENT")))
@@ -48,36 +49,36 @@ struct TableShape: Sendable {
 /// the sum of each row's XXH64 over its `(...)` value list, over the columns a restore can load
 /// (a mysqldump file's values for generated columns are left out, since the server recomputes
 /// them).
-final class RowExpectations: @unchecked Sendable {
-    // @unchecked Sendable: `tables` and `shapes` are read and written holding `lock`.
+final class RowExpectations: Sendable {
     struct Table: Sendable {
         var rows: UInt64 = 0
         var checksum: UInt64 = 0
-        /// The columns to select back, quoted; nil for all of them.
+        /// The columns to select back; nil for all of them.
         var columns: [SQLName]?
         var hexBlob = false
         /// Rows of every version (`--dump-history`): selected FOR SYSTEM_TIME ALL.
         var history = false
     }
 
-    private let lock = NSLock()
-    private var tables: [TableID: Table] = [:]
-    private var shapes: [TableID: TableShape] = [:]
+    private struct State {
+        var tables: [TableID: Table] = [:]
+        var shapes: [TableID: TableShape] = [:]
+    }
+
+    private let state = Mutex(State())
 
     /// A table the dump creates: checked even if it has no rows.
     func expect(_ key: TableID, createTable: [UInt8]) {
         let shape = TableShape(createTable: createTable)
-        lock.lock()
-        if tables[key] == nil { tables[key] = Table() }
-        shapes[key] = shape
-        lock.unlock()
+        state.withLock { state in
+            if state.tables[key] == nil { state.tables[key] = Table() }
+            state.shapes[key] = shape
+        }
     }
 
     /// Counts and hashes the rows of an INSERT into `key` (`afterName`: where its table name ends).
     func add(_ key: TableID, insert statement: [UInt8], afterName: Int) {
-        lock.lock()
-        let shape = shapes[key]
-        lock.unlock()
+        let shape = state.withLock { $0.shapes[key] }
         var selected: [SQLName]?
         var history = false
         guard let values = InsertValues(statement, afterName: afterName, hashing: true, keeping: { names in
@@ -92,34 +93,29 @@ final class RowExpectations: @unchecked Sendable {
             if names != nil || keep.contains(false) { selected = zip(columns, keep).filter(\.1).map(\.0) }
             return keep.allSatisfy { $0 } ? nil : keep
         }) else { return }
-        lock.lock()
-        var table = tables[key] ?? Table()
-        table.rows += values.rows
-        table.checksum &+= values.checksum
-        if let selected { table.columns = selected }
-        if history { table.history = true }
-        if values.sawHex { table.hexBlob = true }
-        tables[key] = table
-        lock.unlock()
+        let (columns, wasHistory) = (selected, history)
+        state.withLock { state in
+            var table = state.tables[key] ?? Table()
+            table.rows += values.rows
+            table.checksum &+= values.checksum
+            if let columns { table.columns = columns }
+            if wasHistory { table.history = true }
+            if values.sawHex { table.hexBlob = true }
+            state.tables[key] = table
+        }
     }
 
     /// What a directory dump's manifest says of a table.
     func set(_ key: TableID, _ table: Table) {
-        lock.lock()
-        tables[key] = table
-        lock.unlock()
+        state.withLock { $0.tables[key] = table }
     }
 
     /// A name the dump's objects turned into a view (mysqldump's placeholder table): not a table.
     func forget(_ key: TableID) {
-        lock.lock()
-        tables[key] = nil
-        lock.unlock()
+        state.withLock { $0.tables[key] = nil }
     }
 
     var all: [(TableID, Table)] {
-        lock.lock()
-        defer { lock.unlock() }
-        return tables.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }
+        state.withLock { $0.tables.map { ($0.key, $0.value) } }.sorted { $0.0 < $1.0 }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MariaDBClient
+import Synchronization
 
 /// `--verify`: reads every restored table back and recomputes its row checksum the way
 /// swiftdump computes it while dumping (``RowFormatter``: the sum of each row's XXH64 over its
@@ -24,10 +25,11 @@ enum RowVerifier {
     /// Checks every table on the workers' connections, several at once. Returns the tables
     /// that differ (empty: all equal).
     static func verify(_ expectations: [(TableID, RowExpectations.Table)], on workers: RestoreWorkers) throws -> [Mismatch] {
-        let queue = ListQueue(expectations)
-        let results = ResultList<Mismatch>()
+        let queue = BlockingQueue(expectations)
+        queue.close()
+        let results = Locked<[Mismatch]>([])
         try workers.forEach { _, connection in
-            while let (table, expected) = queue.next() {
+            while let (table, expected) = queue.pop() {
                 var rows: UInt64 = 0
                 var checksum: UInt64 = 0
                 let columns: SQLText = expected.columns.map { "\(identifiers: $0)" } ?? "*"
@@ -40,53 +42,16 @@ enum RowVerifier {
                     try connection.stream("SELECT /*!40001 SQL_NO_CACHE */ \(sql: columns) FROM \(qualified: table)\(sql: history)" as SQLText, into: &formatter)
                     try formatter.flush()
                 } catch let error as MariaDBError {
-                    results.append(Mismatch(table: table, expectedRows: expected.rows, actualRows: 0, checksumsDiffer: true, error: "\(error)"))
+                    let mismatch = Mismatch(table: table, expectedRows: expected.rows, actualRows: 0, checksumsDiffer: true, error: "\(error)")
+                    results.withLock { $0.append(mismatch) }
                     continue
                 }
                 if rows != expected.rows || checksum != expected.checksum {
-                    results.append(Mismatch(table: table, expectedRows: expected.rows, actualRows: rows, checksumsDiffer: checksum != expected.checksum))
+                    let mismatch = Mismatch(table: table, expectedRows: expected.rows, actualRows: rows, checksumsDiffer: checksum != expected.checksum)
+                    results.withLock { $0.append(mismatch) }
                 }
             }
         }
-        return results.all.sorted { $0.table < $1.table }
-    }
-}
-
-/// Items handed out one at a time to several threads.
-final class ListQueue<Element: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `index` is read and written holding `lock`.
-    private let lock = NSLock()
-    private let items: [Element]
-    private var index = 0
-
-    init(_ items: [Element]) {
-        self.items = items
-    }
-
-    func next() -> Element? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard index < items.count else { return nil }
-        index += 1
-        return items[index - 1]
-    }
-}
-
-/// Results gathered from several threads.
-final class ResultList<Element: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `items` is read and written holding `lock`.
-    private let lock = NSLock()
-    private var items: [Element] = []
-
-    func append(_ item: Element) {
-        lock.lock()
-        items.append(item)
-        lock.unlock()
-    }
-
-    var all: [Element] {
-        lock.lock()
-        defer { lock.unlock() }
-        return items
+        return results.withLock { $0 }.sorted { $0.table < $1.table }
     }
 }

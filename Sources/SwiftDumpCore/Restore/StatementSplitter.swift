@@ -221,3 +221,6 @@ struct SQLModeTracker {
         }
     }
 }
+
+@available(*, unavailable, message: "a splitter holds the position of one reader on one thread")
+extension StatementSplitter: Sendable {}

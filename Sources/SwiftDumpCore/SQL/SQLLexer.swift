@@ -194,6 +194,22 @@ struct SQLLexer {
         isDigit(byte) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F || byte == 0x24 || byte >= 0x80
     }
 
+    /// A word's bytes as a keyword to compare: ASCII letters in upper case, every other byte as
+    /// it is (a word with bytes beyond ASCII never equals a keyword).
+    static func keyword<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+        String(decoding: bytes.map { $0 >= 0x61 && $0 <= 0x7A ? $0 & ~0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// True when `bytes` spell `word` (given in upper case), ASCII letters compared without case.
+    static func isKeyword<Bytes: Collection<UInt8>>(_ bytes: Bytes, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        let keyword = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for (byte, expected) in zip(bytes, keyword) where (byte >= 0x61 && byte <= 0x7A ? byte & ~0x20 : byte) != expected {
+            return false
+        }
+        return true
+    }
+
     static func matches(_ pattern: [UInt8], in bytes: UnsafeRawBufferPointer, at index: Int) -> Bool {
         guard index + pattern.count <= bytes.count else { return false }
         for offset in 0..<pattern.count where bytes[index + offset] != pattern[offset] { return false }

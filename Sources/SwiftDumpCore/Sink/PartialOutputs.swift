@@ -1,7 +1,5 @@
-import Synchronization
-#if canImport(Glibc)
 import Glibc
-#endif
+import Synchronization
 
 /// The files and directories a dump has created but not completed, so that an interruption
 /// can remove them (``Interruption``): a partial `-r` file, a directory dump's files. Every
@@ -37,6 +35,14 @@ final class PartialOutputs: Sendable {
         }
     }
 
+    /// Removes an incomplete file (a failed or abandoned one) and forgets it.
+    func remove(_ path: String) {
+        state.withLock { state in
+            _ = try? System.unlink(path)
+            state.files.remove(path)
+        }
+    }
+
     /// The entry is complete (renamed into place, or part of a finished dump): not removed.
     func completed(_ entry: Entry) {
         state.withLock { state in
@@ -55,10 +61,14 @@ final class PartialOutputs: Sendable {
         state.withLock { state in
             state.files.remove(partial)
             guard !state.abandoned else {
-                unlink(partial)
+                _ = try? System.unlink(partial)
                 return EINTR
             }
-            guard Glibc.rename(partial, final) == 0 else { return errno }
+            do throws(SystemError) {
+                try System.rename(partial, to: final)
+            } catch {
+                return error.errorNumber
+            }
             if stillPartial { state.files.insert(final) }
             return 0
         }
@@ -69,8 +79,8 @@ final class PartialOutputs: Sendable {
         state.withLock { state in
             state.abandoned = true
             var removed: [String] = []
-            for file in state.files where unlink(file) == 0 { removed.append(file) }
-            for directory in state.directories.reversed() where rmdir(directory) == 0 { removed.append(directory + "/") }
+            for file in state.files where (try? System.unlink(file)) != nil { removed.append(file) }
+            for directory in state.directories.reversed() where (try? System.removeDirectory(directory)) != nil { removed.append(directory + "/") }
             state.files = []
             state.directories = []
             // Name the top of what was removed, not every file.

@@ -39,7 +39,7 @@ struct DDLBlock {
         defer { _ = try? connection.execute("SET SESSION lock_wait_timeout = \(lockWaitTimeout)" as SQLText) }
         do {
             try connection.execute("BACKUP STAGE START")
-        } catch let error as MariaDBError where error.code == MariaDBError.lockWaitTimeout {
+        } catch let error as MariaDBError where error.is(.lockWaitTimeout) {
             throw Unavailable.anotherBackup
         }
         return DDLBlock(connection: connection, since: nil)
@@ -54,7 +54,7 @@ struct DDLBlock {
             since = .now
         } catch let error as MariaDBError {
             _ = try? connection.execute("BACKUP STAGE END")
-            if error.code == MariaDBError.lockWaitTimeout {
+            if error.is(.lockWaitTimeout) {
                 throw DumpError.lockTimeout("could not hold back DDL (BACKUP STAGE BLOCK_DDL) within --lock-wait-timeout=\(lockWaitTimeout) s: "
                                             + LockDiagnosis.describe(on: connection))
             }

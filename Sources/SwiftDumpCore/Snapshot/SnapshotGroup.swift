@@ -1,27 +1,6 @@
 import Foundation
 import MariaDBClient
 
-/// Where a connection's snapshot sits in the binary log.
-public struct LogPosition: Equatable, Sendable, Codable {
-    public var file: String
-    public var position: String
-    public var gtid: String
-}
-
-/// How the dump's connections came to read one snapshot, and the evidence that they do.
-public struct SnapshotProof: Sendable, Codable {
-    /// The lock taken while the connections started their transactions.
-    public var method: String
-    /// How long the global lock was held, in milliseconds (0 without a lock).
-    public var lockHeldMilliseconds: Double
-    /// Each reading connection's position, read inside its snapshot.
-    public var positions: [LogPosition]
-    /// True when every position agrees (or a single connection reads everything).
-    public var consistent: Bool
-    /// What a reader of the manifest should know: a fallback, or why consistency is unproven.
-    public var note: String
-}
-
 /// N connections that read one consistent snapshot, with DDL held back until the last table
 /// is read.
 ///
@@ -102,7 +81,7 @@ final class SnapshotGroup {
         if case .brief(true) = locking {
             do {
                 ddlBlock = try DDLBlock.begin(on: coordinator, lockWaitTimeout: lockWaitTimeout)
-            } catch let error as MariaDBError where error.isAccessDenied {
+            } catch let error as MariaDBError where error.is(.accessDenied) {
                 fallBack(error)
             } catch DDLBlock.Unavailable.anotherBackup {
                 note = "another backup holds the server's backup stage: DDL is not held back during this dump"
@@ -140,27 +119,27 @@ final class SnapshotGroup {
                     }
                     method = ddlBlock != nil ? "BACKUP STAGE BLOCK_DDL + FLUSH TABLES WITH READ LOCK" : lockHolder.name
                     locked = true
-                } catch let error as MariaDBError where error.isAccessDenied && locking.isBrief {
+                } catch let error as MariaDBError where error.is(.accessDenied) && locking.isBrief {
                     fallBack(error)
-                } catch let error as MariaDBError where error.code == MariaDBError.lockWaitTimeout {
+                } catch let error as MariaDBError where error.is(.lockWaitTimeout) {
                     ddlBlock?.release(report: { _ in })
                     throw DumpError.lockTimeout("could not take the global lock (FLUSH TABLES WITH READ LOCK) within --lock-wait-timeout=\(lockWaitTimeout) s; "
                                                 + LockDiagnosis.describe(on: coordinator, excluding: ours) + "; retry, raise --lock-wait-timeout, or use --no-lock")
                 }
             }
 
-            let before = locking == .none ? try Self.masterStatus(coordinator) : nil
+            let before = locking == .none ? try LogPosition.current(on: coordinator) : nil
             positions = []
             do {
                 for worker in workers {
                     positions.append(try worker.runAndWait { connection in
                         try connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                         try connection.execute("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */")
-                        return try Self.snapshotPosition(connection)
+                        return try LogPosition.ofSnapshot(on: connection)
                     })
                 }
                 // MySQL has no binlog_snapshot_* status: under the lock the master status is exact.
-                if locked, positions.contains(where: { $0.file.isEmpty }), let master = try Self.masterStatus(coordinator) {
+                if locked, positions.contains(where: { $0.file.isEmpty }), let master = try LogPosition.current(on: coordinator) {
                     positions = positions.map { $0.file.isEmpty ? master : $0 }
                 }
             } catch {
@@ -176,7 +155,7 @@ final class SnapshotGroup {
 
             consistent = Set(positions.map { "\($0.file):\($0.position):\($0.gtid)" }).count == 1
             if locking == .none {
-                let after = try Self.masterStatus(coordinator)
+                let after = try LogPosition.current(on: coordinator)
                 if before == nil || after == nil {
                     consistent = workers.count == 1
                     note = consistent ? "one connection: one snapshot" : "--no-lock without a binary log: consistency across connections cannot be proven"
@@ -195,7 +174,7 @@ final class SnapshotGroup {
             for worker in workers { _ = try? worker.runAndWait { try $0.execute("ROLLBACK") } }
             guard attempt < Self.attempts else {
                 ddlBlock?.release(report: { _ in })
-                throw DumpError.usage("the reading connections' snapshots disagree (\(positions.map { "\($0.file):\($0.position)" }.joined(separator: ", "))) although the global lock was held, \(Self.attempts) times; refusing an inconsistent dump")
+                throw DumpError.inconsistentSnapshot("the reading connections' snapshots disagree (\(positions.map { "\($0.file):\($0.position)" }.joined(separator: ", "))) although the global lock was held, \(Self.attempts) times; refusing an inconsistent dump")
             }
             report("-- Snapshots disagree (\(positions.map { "\($0.file):\($0.position)" }.joined(separator: ", "))); taking them again")
             Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
@@ -215,30 +194,4 @@ final class SnapshotGroup {
         }
         ddlBlock?.release(report: report)
     }
-
-    /// The position a connection's consistent snapshot corresponds to (MariaDB), with the
-    /// server's GTID position (exact while commits are blocked).
-    private static func snapshotPosition(_ connection: Connection) throws -> LogPosition {
-        var position = LogPosition(file: "", position: "", gtid: "")
-        for row in try connection.query("SHOW STATUS LIKE 'binlog_snapshot_%'").rows {
-            if row.string(0) == "Binlog_snapshot_file" { position.file = row.string(1) ?? "" }
-            if row.string(0) == "Binlog_snapshot_position" { position.position = row.string(1) ?? "" }
-        }
-        if connection.isMariaDB {
-            position.gtid = try connection.query("SELECT @@GLOBAL.gtid_binlog_pos").rows.first?.string(0) ?? ""
-        }
-        return position
-    }
-
-    /// SHOW MASTER STATUS, or nil when the binary log is off.
-    private static func masterStatus(_ connection: Connection) throws -> LogPosition? {
-        guard let row = try connection.query("SHOW MASTER STATUS").rows.first else { return nil }
-        let gtid = connection.isMariaDB ? try connection.query("SELECT @@GLOBAL.gtid_binlog_pos").rows.first?.string(0) ?? "" : ""
-        return LogPosition(file: row.string(0) ?? "", position: row.string(1) ?? "", gtid: gtid)
-    }
-}
-
-extension MariaDBError {
-    /// Access denied for a statement needing a privilege the account lacks (RELOAD, say).
-    var isAccessDenied: Bool { code == 1227 || code == 1044 || code == 1045 || code == 1142 }
 }

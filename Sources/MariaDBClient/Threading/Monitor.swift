@@ -1,0 +1,130 @@
+import Foundation
+import Synchronization
+
+/// State shared between threads that wait for each other: a value behind one lock and one
+/// condition variable. The one place besides `Synchronization.Mutex` (for state nobody waits
+/// on) where threads meet; every blocking queue and scheduler shell is built on it.
+///
+/// `@unchecked Sendable`: `state` is only touched inside `withLock`/`wait(until:_:)`, holding
+/// `condition`; the compiler cannot see a lock guarding a stored property.
+public final class Monitor<State>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var state: State
+
+    public init(_ state: State) {
+        self.state = state
+    }
+
+    /// Runs `body` holding the lock; the threads waiting are woken after it returns.
+    public func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+        condition.lock()
+        defer {
+            condition.broadcast()
+            condition.unlock()
+        }
+        return try body(&state)
+    }
+
+    /// Waits until `ready` holds, then runs `body` holding the lock (and wakes the others).
+    public func wait<Result>(until ready: (State) -> Bool, _ body: (inout State) throws -> Result) rethrows -> Result {
+        condition.lock()
+        defer {
+            condition.broadcast()
+            condition.unlock()
+        }
+        while !ready(state) { condition.wait() }
+        return try body(&state)
+    }
+
+    /// Waits until `body` returns a value (it runs again each time the state changes).
+    public func wait<Result>(for body: (inout State) throws -> Result?) rethrows -> Result {
+        condition.lock()
+        defer {
+            condition.broadcast()
+            condition.unlock()
+        }
+        while true {
+            if let result = try body(&state) { return result }
+            condition.wait()
+        }
+    }
+}
+
+/// A first-in first-out queue that consumers wait on: a thread's jobs, a dump's chunks, the
+/// tables to verify. `pop` waits for an element; once ``close()`` is called and the queue is
+/// empty it returns nil.
+public final class BlockingQueue<Element: Sendable>: Sendable {
+    private struct State {
+        var elements: [Element] = []
+        var head = 0
+        var closed = false
+        /// Consumers wait while held (a dump's chunks, until every table is listed).
+        var held = false
+    }
+
+    private let monitor: Monitor<State>
+
+    public init(_ elements: [Element] = [], held: Bool = false) {
+        monitor = Monitor(State(elements: elements, held: held))
+    }
+
+    public func push(_ element: Element) {
+        monitor.withLock { state in
+            precondition(!state.closed, "an element pushed to a closed queue")
+            state.elements.append(element)
+        }
+    }
+
+    /// The next element, waiting for one; nil once closed and empty.
+    public func pop() -> Element? {
+        monitor.wait(until: { ($0.head < $0.elements.count && !$0.held) || $0.closed }) { state in
+            guard state.head < state.elements.count else { return nil }
+            let element = state.elements[state.head]
+            state.head += 1
+            // Let go of what was taken once half the array is.
+            if state.head >= 64 && state.head * 2 >= state.elements.count {
+                state.elements.removeFirst(state.head)
+                state.head = 0
+            }
+            return element
+        }
+    }
+
+    /// Lets consumers take elements, first sorting those not taken yet.
+    public func release(sortedBy areInIncreasingOrder: ((Element, Element) -> Bool)? = nil) {
+        monitor.withLock { state in
+            if let areInIncreasingOrder { state.elements[state.head...].sort(by: areInIncreasingOrder) }
+            state.held = false
+        }
+    }
+
+    /// No more elements will come; consumers end once the queue is empty.
+    public func close() {
+        monitor.withLock { state in
+            state.closed = true
+            state.held = false
+        }
+    }
+
+    /// Drops the elements not yet taken.
+    public func discardRemaining() {
+        monitor.withLock { $0.head = $0.elements.count }
+    }
+}
+
+/// State behind a lock that nobody waits on, shared by reference: what closures running on
+/// several threads capture (a `Mutex` cannot be captured; it is not copyable).
+public final class Locked<State: Sendable>: Sendable {
+    private let mutex: Mutex<State>
+
+    public init(_ state: State) {
+        mutex = Mutex(state)
+    }
+
+    public func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+        try mutex.withLock { try body(&$0) }
+    }
+
+    /// A copy of the state.
+    public var value: State { mutex.withLock { $0 } }
+}

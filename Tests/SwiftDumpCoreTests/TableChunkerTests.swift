@@ -1,0 +1,110 @@
+@testable import SwiftDumpCore
+import Testing
+import TestSupport
+
+private func text(_ sql: SQLText?) -> String? { sql.map { String(decoding: $0.bytes, as: UTF8.self) } }
+
+@Suite("TableChunker and RowSelection: how a table is cut and read, without a server")
+struct TableChunkerTests {
+    @Test("pieces: one unless the table is bigger than a chunk, at most 4096")
+    func pieces() {
+        #expect(TableChunker.pieces(estimatedBytes: 0, chunkSize: 64 << 20) == 1)
+        #expect(TableChunker.pieces(estimatedBytes: 64 << 20, chunkSize: 64 << 20) == 1)
+        #expect(TableChunker.pieces(estimatedBytes: (64 << 20) + 1, chunkSize: 64 << 20) == 2)
+        #expect(TableChunker.pieces(estimatedBytes: 10 << 30, chunkSize: 64 << 20) == 160)
+        #expect(TableChunker.pieces(estimatedBytes: 1 << 50, chunkSize: 1 << 20) == 4096)
+        #expect(TableChunker.pieces(estimatedBytes: 1 << 40, chunkSize: 0) == 1, "--chunk-size 0: never cut")
+    }
+
+    @Test("integer boundaries: even, strictly increasing, inside the key's range")
+    func integerBoundaries() {
+        #expect(TableChunker.integerBoundaries(minimum: 1, maximum: 1000, pieces: 4).map { text($0)! } == ["251", "501", "751"])
+        #expect(TableChunker.integerBoundaries(minimum: 5, maximum: 5, pieces: 8).isEmpty, "one value: one piece")
+        // Fewer values than pieces: each boundary once.
+        #expect(TableChunker.integerBoundaries(minimum: 0, maximum: 2, pieces: 10).map { text($0)! } == ["1", "2"])
+        #expect(TableChunker.integerBoundaries(minimum: -100, maximum: 100, pieces: 2).map { text($0)! } == ["0"])
+        var random = SeededRandom(state: 5)
+        for _ in 0..<100 {
+            let minimum = Double(Int64.random(in: -1_000_000_000...1_000_000_000, using: &random))
+            let maximum = minimum + Double(Int64.random(in: 0...5_000_000_000, using: &random))
+            let pieces = Int.random(in: 2...600, using: &random)
+            let values = TableChunker.integerBoundaries(minimum: minimum, maximum: maximum, pieces: pieces).map { Double(text($0)!)! }
+            #expect(values.count <= pieces - 1)
+            #expect(zip(values, values.dropFirst()).allSatisfy { $0 < $1 })
+            #expect(values.allSatisfy { $0 > minimum && $0 <= maximum })
+        }
+        // An unsigned BIGINT's whole range.
+        let wide = TableChunker.integerBoundaries(minimum: 0, maximum: Double(UInt64.max), pieces: 4).map { text($0)! }
+        #expect(wide.count == 3 && wide.allSatisfy { !$0.contains("e") && !$0.contains(".") })
+    }
+
+    @Test("ranges cover every value once: below the first boundary, between each pair, from the last on")
+    func ranges() {
+        let ranges = TableChunker.ranges(on: "id", boundaries: ["10", "20"]).map(text)
+        #expect(ranges == ["`id` < 10", "`id` >= 10 AND `id` < 20", "`id` >= 20"])
+        #expect(TableChunker.ranges(on: "id", boundaries: []).count == 1)
+        #expect(TableChunker.ranges(on: "id", boundaries: []).first! == nil)
+        // The key's name is quoted byte by byte: a backtick and a combining mark stay inside.
+        let hostile = SQLName(bytes: Array("a`\u{301}x".utf8))
+        #expect(text(TableChunker.ranges(on: hostile, boundaries: ["1"])[0]) == "`a``\u{301}x` < 1")
+    }
+
+    @Test("string probes: between the bounds, in order, printable for text; binary keys as hex literals")
+    func probes() {
+        let low = Array("customer-0001".utf8)
+        let high = Array("customer-9999".utf8)
+        var previous: [UInt8] = []
+        for index in 1..<8 {
+            let probe = TableChunker.probe(between: low, and: high, fraction: Double(index) / 8, binary: false)
+            #expect(probe.starts(with: Array("customer-".utf8)), "the common prefix is kept")
+            #expect(probe.allSatisfy { $0 >= 0x20 && $0 <= 0x7E }, "text probes stay printable ASCII")
+            #expect(probe.lexicographicallyPrecedes(high) && !probe.lexicographicallyPrecedes(low))
+            #expect(!probe.lexicographicallyPrecedes(previous), "probes increase with the fraction")
+            previous = probe
+        }
+        let binary = TableChunker.probe(between: [0x00, 0x10], and: [0x00, 0xF0], fraction: 0.5, binary: true)
+        #expect(binary.first == 0x00 && binary[1] > 0x10 && binary[1] < 0xF0)
+        #expect(text(TableChunker.literal([0x0A, 0x27, 0xFF], binary: true)) == "X'0A27FF'")
+        #expect(text(TableChunker.literal(Array("it's\n".utf8), binary: false)) == "'it\\'s\\n'")
+    }
+
+    private func column(_ name: SQLName, generated: Bool = false, invisible: Bool = false, period: Bool = false, type: String = "int") -> Catalog.ColumnInfo {
+        Catalog.ColumnInfo(name: name, isGenerated: generated, isInvisible: invisible, defaultUsesSequence: false, isRowPeriod: period, dataType: type)
+    }
+
+    @Test("RowSelection: generated columns left out (with a column list), ranges within --where, ORDER BY last")
+    func selection() throws {
+        let table = TableID(database: "shop", table: "order")
+        let columns = [column("id"), column("total", generated: true), column("note")]
+        let selection = try #require(try RowSelection(table: table, columns: columns, history: false, completeInsert: false, orderColumns: ["id"]))
+        #expect(selection.columns == ["id", "note"])
+        #expect(selection.needsColumnList)
+        let queries = selection.queries(ranges: ["`id` < 10", nil], condition: "note <> ''").map { text($0)! }
+        #expect(queries == [
+            "SELECT /*!40001 SQL_NO_CACHE */ `id`, `note` FROM `shop`.`order` WHERE (note <> '') AND `id` < 10 ORDER BY `id`",
+            "SELECT /*!40001 SQL_NO_CACHE */ `id`, `note` FROM `shop`.`order` WHERE note <> '' ORDER BY `id`",
+        ])
+        let plain = try #require(try RowSelection(table: table, columns: [column("id")], history: false, completeInsert: false, orderColumns: []))
+        #expect(!plain.needsColumnList)
+        #expect(plain.queries(ranges: [nil], condition: nil).map { text($0)! } == ["SELECT /*!40001 SQL_NO_CACHE */ `id` FROM `shop`.`order`"])
+        let invisible = try #require(try RowSelection(table: table, columns: [column("id"), column("secret", invisible: true)], history: false,
+                                                      completeInsert: false, orderColumns: []))
+        #expect(invisible.needsColumnList, "an INVISIBLE column is left out of INSERT without a list")
+        #expect(try RowSelection(table: table, columns: [column("g", generated: true)], history: false, completeInsert: false, orderColumns: []) == nil)
+    }
+
+    @Test("RowSelection with history: every row version, the implicit period by name; transaction-precise history refused")
+    func history() throws {
+        let table = TableID(database: "d", table: "v")
+        let implicit = try #require(try RowSelection(table: table, columns: [column("id")], history: true, completeInsert: false, orderColumns: []))
+        #expect(text(implicit.extraColumns) == ", row_start, row_end")
+        #expect(implicit.queries(ranges: [nil], condition: nil).map { text($0)! } == ["SELECT /*!40001 SQL_NO_CACHE */ `id`, row_start, row_end FROM `d`.`v` FOR SYSTEM_TIME ALL"])
+        let explicit = try #require(try RowSelection(table: table, columns: [column("id"), column("s", generated: true, period: true, type: "timestamp")],
+                                                     history: true, completeInsert: false, orderColumns: []))
+        #expect(explicit.columns == ["id", "s"])
+        #expect(throws: DumpError.self) {
+            try RowSelection(table: table, columns: [column("id"), column("s", generated: true, period: true, type: "bigint")],
+                             history: true, completeInsert: false, orderColumns: [])
+        }
+    }
+}
