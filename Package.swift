@@ -4,7 +4,7 @@ import PackageDescription
 /// swiftdump: a logical backup engine for MariaDB and MySQL.
 ///
 /// The layering, bottom to top:
-/// - `CMariaDB`, `CZlib`, `CZstd`: the Debian-packaged C libraries, as system-library modules.
+/// - `CMariaDB`, `CZlib`, `CZstd`, `CCurl`: the Debian-packaged C libraries, as system-library modules.
 /// - `MariaDBClient`: the only module that imports them; it fences every unsafe pointer.
 /// - `SwiftDumpCore`: the engine (catalog, plan, snapshot, format, compress, sink, restore).
 /// - `swiftdump`, `swiftrestore`: thin executables that parse, run the engine and set the exit code.
@@ -32,9 +32,14 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(
             name: "MariaDBClient",
-            dependencies: ["CMariaDB", "CZlib", "CZstd"]
+            dependencies: ["CMariaDB", "CZlib", "CZstd", "CCurl"]
         ),
         .target(
             name: "SwiftDumpCore",

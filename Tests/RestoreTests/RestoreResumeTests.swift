@@ -8,8 +8,8 @@ import TestSupport
 @Suite("Resuming a directory restore")
 struct RestoreResumeTests {
     /// A database of a few tables with enough rows that a restore takes seconds, dumped in
-    /// small chunks.
-    static func makeDump() throws -> (source: String, directory: String) {
+    /// small chunks to a local directory or to `location` (an `s3://` prefix).
+    static func makeDump(location: String? = nil, environment: [String: String]? = nil) throws -> (source: String, directory: String) {
         let source = try TestServer.makeDatabase("resume_src")
         let connection = try TestServer.connect(database: source)
         for table in ["a", "b", "c"] {
@@ -17,8 +17,9 @@ struct RestoreResumeTests {
             try connection.execute("INSERT INTO \(table) SELECT seq, seq % 1000, CONCAT(REPEAT('x', seq % 150), '\(table)', seq) FROM seq_1_to_120000")
             try connection.execute("ANALYZE TABLE \(table)")
         }
-        let directory = scratchPath("resume")
-        let dump = try StockTools.swiftdump(["--format=dir", "--chunk-size=256K", "--compress-output=zstd", "-o", directory, source])
+        let directory = location ?? scratchPath("resume")
+        let dump = try StockTools.swiftdump(["--format=dir", "--chunk-size=256K", "--compress-output=zstd", "-o", directory, source],
+                                            environment: environment)
         try #require(dump.status == 0, "\(dump.standardErrorText)")
         return (source, directory)
     }
@@ -44,8 +45,8 @@ struct RestoreResumeTests {
         return 0
     }
 
-    static func finish(_ target: String, directory: String, source: String) throws {
-        let resumed = try StockTools.swiftrestore(["-j", "2", "--resume", "--database", target, "--verify", directory])
+    static func finish(_ target: String, directory: String, source: String, environment: [String: String]? = nil) throws {
+        let resumed = try StockTools.swiftrestore(["-j", "2", "--resume", "--database", target, "--verify", directory], environment: environment)
         #expect(resumed.status == 0, "\(resumed.standardErrorText)")
         try expectSameDatabase(source, target)
         let connection = try TestServer.connect()

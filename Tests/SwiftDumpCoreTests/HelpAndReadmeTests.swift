@@ -11,6 +11,7 @@ struct HelpAndReadmeTests {
     static let samples: [String: String] = [
         "#": "2", "name": "x", "FILE": "/dev/null", "SUFFIX": "x", "db.table": "db.t", "cond": "1=1",
         "ALG[:LEVEL]": "zstd:3", "FORMAT": "sql", "ORDER": "dependencies", "DIR": "/tmp/x", "NAME": "x", "VALUE": "x", "OCTAL": "027",
+        "URL": "http://127.0.0.1:9000", "BYTES": "16M", "SECONDS": "30",
     ]
 
     /// Options that need a companion to make sense on their own.

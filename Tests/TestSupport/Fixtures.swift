@@ -119,8 +119,10 @@ public enum StockTools {
     }
 
     /// Runs the built swiftrestore with `arguments` against the test server (or `socket`'s).
-    public static func swiftrestore(_ arguments: [String], input: [UInt8] = [], socket: String? = nil) throws -> ProcessRunner.Outcome {
-        try ProcessRunner.run(RepositoryPaths.product("swiftrestore"), try connectionArguments(socket: socket) + arguments, input: input)
+    public static func swiftrestore(_ arguments: [String], input: [UInt8] = [], socket: String? = nil,
+                                    environment: [String: String]? = nil) throws -> ProcessRunner.Outcome {
+        try ProcessRunner.run(RepositoryPaths.product("swiftrestore"), try connectionArguments(socket: socket) + arguments, input: input,
+                              environment: environment)
     }
 
     /// Starts the built swiftdump with `arguments` against the test server, without waiting.
@@ -129,8 +131,8 @@ public enum StockTools {
     }
 
     /// Starts the built swiftrestore with `arguments` against the test server, without waiting.
-    public static func startSwiftrestore(_ arguments: [String], socket: String? = nil) throws -> ProcessRunner.Running {
-        try ProcessRunner.start(RepositoryPaths.product("swiftrestore"), try connectionArguments(socket: socket) + arguments)
+    public static func startSwiftrestore(_ arguments: [String], socket: String? = nil, environment: [String: String]? = nil) throws -> ProcessRunner.Running {
+        try ProcessRunner.start(RepositoryPaths.product("swiftrestore"), try connectionArguments(socket: socket) + arguments, environment: environment)
     }
 
     /// Runs the built swiftdump with `arguments` against the test server.

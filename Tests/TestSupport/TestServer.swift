@@ -66,33 +66,49 @@ public enum TestServer {
                         tlsCertificateAuthority: environment["SWIFTDUMP_TEST_TLS_CA"])
     }
 
-    /// The directory of the server this process started, stopped at exit.
-    nonisolated(unsafe) private static var ownServerDirectory: String?
-
     private static func startOwnServer() throws -> Endpoint {
+        let values = try Sandbox.start("mariadb-sandbox", name: "swiftdump-tests")
+        guard let socket = values["SWIFTDUMP_TEST_SOCKET"], let port = values["SWIFTDUMP_TEST_PORT"].flatMap({ UInt32($0) }) else {
+            throw TestServerError("unexpected output from scripts/mariadb-sandbox: \(values)")
+        }
+        return Endpoint(socket: socket, port: port, user: values["SWIFTDUMP_TEST_USER"] ?? "root",
+                        tlsCertificateAuthority: values["SWIFTDUMP_TEST_TLS_CA"])
+    }
+}
+
+/// The throwaway servers this test process started itself (`scripts/mariadb-sandbox`,
+/// `scripts/s3-sandbox`), each stopped when the process exits; the scripts' watchdogs cover
+/// a crash.
+enum Sandbox {
+    nonisolated(unsafe) private static var started: [(script: String, directory: String)] = []
+    private static let lock = NSLock()
+    private static let stopAtExit: Void = { atexit { Sandbox.stopAll() } }()
+
+    /// Runs `scripts/SCRIPT start DIR --owner-pid PID` and returns the `NAME=value` lines it
+    /// printed, with `DIR` as `SANDBOX_DIR`.
+    static func start(_ script: String, name: String) throws -> [String: String] {
         let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("swiftdump-tests-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))").path
-        let result = try ProcessRunner.run(
-            RepositoryPaths.script("mariadb-sandbox"),
-            ["start", directory, "--owner-pid", String(getpid())])
+            .appendingPathComponent("\(name)-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))").path
+        let result = try ProcessRunner.run(RepositoryPaths.script(script), ["start", directory, "--owner-pid", String(getpid())])
         guard result.status == 0 else {
-            throw TestServerError("scripts/mariadb-sandbox could not start a server: \(result.standardErrorText)")
+            throw TestServerError("scripts/\(script) could not start: \(result.standardErrorText)")
         }
-        ownServerDirectory = directory
-        atexit {
-            guard let directory = TestServer.ownServerDirectory else { return }
-            _ = try? ProcessRunner.run(RepositoryPaths.script("mariadb-sandbox"), ["stop", directory])
+        lock.withLock {
+            _ = stopAtExit
+            started.append((script, directory))
         }
-        var values: [String: String] = [:]
+        var values = ["SANDBOX_DIR": directory]
         for line in result.standardOutputText.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)
             if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
         }
-        guard let socket = values["SWIFTDUMP_TEST_SOCKET"], let port = values["SWIFTDUMP_TEST_PORT"].flatMap({ UInt32($0) }) else {
-            throw TestServerError("unexpected output from scripts/mariadb-sandbox: \(result.standardOutputText)")
+        return values
+    }
+
+    private static func stopAll() {
+        for (script, directory) in lock.withLock({ started }) {
+            _ = try? ProcessRunner.run(RepositoryPaths.script(script), ["stop", directory])
         }
-        return Endpoint(socket: socket, port: port, user: values["SWIFTDUMP_TEST_USER"] ?? "root",
-                        tlsCertificateAuthority: values["SWIFTDUMP_TEST_TLS_CA"])
     }
 }
 

@@ -36,6 +36,19 @@ public final class Monitor<State>: @unchecked Sendable {
         return try body(&state)
     }
 
+    /// Waits until `ready` holds or `timeout` has passed, then runs `body` holding the lock.
+    public func wait<Result>(until ready: (State) -> Bool, timeout: Duration, _ body: (inout State) throws -> Result) rethrows -> Result {
+        let components = timeout.components
+        let deadline = Date(timeIntervalSinceNow: Double(components.seconds) + Double(components.attoseconds) / 1e18)
+        condition.lock()
+        defer {
+            condition.broadcast()
+            condition.unlock()
+        }
+        while !ready(state) && condition.wait(until: deadline) {}
+        return try body(&state)
+    }
+
     /// Waits until `body` returns a value (it runs again each time the state changes).
     public func wait<Result>(for body: (inout State) throws -> Result?) rethrows -> Result {
         condition.lock()

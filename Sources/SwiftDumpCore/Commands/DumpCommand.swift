@@ -71,14 +71,25 @@ public enum DumpCommand: Command {
         let progress = DumpProgress()
         let layout: any DumpLayout
         do {
+            let store = try objectStore(for: options, log: log)
             switch options.format {
             case .sql:
-                let output = try OutputStream(path: options.resultFile, compression: options.effectiveCompression,
-                                              compressionThreads: options.threads, permissions: options.permissions)
+                let target: any OutputTarget
+                if let store, let path = options.resultFile {
+                    target = try S3ObjectTarget(client: store, address: S3Address(parsing: path), stillPartial: false, tagChecksum: true, abortsStaleUploads: true)
+                } else {
+                    target = try outputTarget(path: options.resultFile, permissions: options.permissions)
+                }
+                let output = try OutputStream(target: target, compression: options.effectiveCompression, compressionThreads: options.threads)
                 layout = StreamLayout(output: output, progress: progress)
             case .dir:
-                layout = DirectoryLayout(destination: try LocalDirectoryDestination(root: options.outputDirectory ?? "", permissions: options.permissions),
-                                         compression: options.effectiveCompression,
+                let destination: any DumpDestination
+                if let store, let path = options.outputDirectory {
+                    destination = try S3DirectoryDestination(client: store, prefix: S3Address(parsing: path))
+                } else {
+                    destination = try LocalDirectoryDestination(root: options.outputDirectory ?? "", permissions: options.permissions)
+                }
+                layout = DirectoryLayout(destination: destination, compression: options.effectiveCompression,
                                          sessionHeader: DumpText(options: options).fileSessionHeader(), progress: progress)
             }
         } catch {
@@ -135,6 +146,25 @@ public enum DumpCommand: Command {
             log.write("\(program): \(message)", to: &errors)
             return ExitCode.of(error)
         }
+    }
+}
+
+extension DumpCommand {
+    /// The object store, when the dump goes to an `s3://` address (nil: local disk or stdout).
+    static func objectStore(for options: DumpOptions, log: ErrorLog) throws -> S3Client? {
+        let target = options.format == .dir ? options.outputDirectory : options.resultFile
+        guard let target, S3Address.isAddress(target) else { return nil }
+        let verbose = options.verbose
+        let client = S3Client(try S3Configuration.resolve(options.objectStore, threads: options.threads)) { message in
+            guard verbose else { return }
+            var errors = StandardStream.error
+            log.write(message, to: &errors)
+        }
+        if verbose {
+            var errors = StandardStream.error
+            log.write("-- Writing to \(target) through \(client.configuration.summary)", to: &errors)
+        }
+        return client
     }
 }
 

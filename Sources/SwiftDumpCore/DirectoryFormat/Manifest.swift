@@ -44,6 +44,9 @@ struct Manifest: Codable, Sendable {
         /// XXH64 of the file's bytes as stored, as `xxhsum -H64` prints it.
         var xxh64: String
         var rowChecksum: UInt64?
+        /// The version the store gave the file (an object store's ETag): a restore that lists
+        /// the same version, and size, knows the file unchanged without reading it.
+        var storedVersion: String?
 
         /// A file just opened: the sizes and checksums are filled in when it is closed.
         init(order: Int, path: String, kind: FileKind, database: SQLName?, table: SQLName?) {

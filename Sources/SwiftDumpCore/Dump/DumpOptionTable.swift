@@ -53,7 +53,7 @@ enum DumpOptionTable {
         OptionDefinition("dump-order", argument: .required(valueName: "ORDER"), group: output, help: "dependencies: every table after the tables it references, foreign keys that close a cycle or reference their own table added after the data, so the dump loads with FOREIGN_KEY_CHECKS=1; name: mariadb-dump's order (by name), byte for byte.", default: "dependencies"),
         OptionDefinition("dump-history", short: "H", group: output, help: "Dump system-versioned tables with their history rows (timestamp-based versioning), restored with system_versioning_insert_history.", default: "FALSE"),
         OptionDefinition("skip-definer", group: output, help: "Leave DEFINER clauses out of views, routines, triggers and events, so they load where the definer accounts do not exist (the loading account becomes their definer).", default: "FALSE"),
-        OptionDefinition("result-file", short: "r", argument: .required(valueName: "FILE"), group: output, help: "Write to FILE. It is written under a temporary name and renamed when complete, so a failed dump never leaves a complete-looking file."),
+        OptionDefinition("result-file", short: "r", argument: .required(valueName: "FILE"), group: output, help: "Write to FILE. It is written under a temporary name and renamed when complete, so a failed dump never leaves a complete-looking file. s3://bucket/key writes an object (a multipart upload, completed at the end)."),
 
         OptionDefinition("threads", short: "j", argument: .required(valueName: "#"), group: parallel, help: "Read with # connections in one consistent snapshot (a brief BACKUP STAGE BLOCK_COMMIT, or FLUSH TABLES WITH READ LOCK, while they start). 1: one connection with mysqldump's locking.", default: "the number of cores"),
         OptionDefinition("chunk-size", argument: .required(valueName: "#"), group: parallel, help: "Cut tables larger than # bytes (server estimate; K, M, G suffixes) into key ranges read in parallel.", default: "64M"),
@@ -62,7 +62,7 @@ enum DumpOptionTable {
         OptionDefinition("lock-wait-timeout", argument: .required(valueName: "#"), group: parallel, help: "Wait at most # seconds for any lock: the global lock, the backup lock, a table's metadata lock; then stop with an error naming what holds it.", default: "30"),
         OptionDefinition("compress-output", argument: .required(valueName: "ALG[:LEVEL]"), group: parallel, help: "zstd, gzip or none, optionally with a level (zstd:3, gzip:6). Blocks are compressed in parallel as independent frames; zstd -d and gunzip read the result. Default: from -r FILE's extension (.zst, .gz), else none."),
         OptionDefinition("format", argument: .required(valueName: "FORMAT"), group: parallel, help: "sql: one mysqldump-compatible stream; dir: a directory (-o DIR) with a file per table structure and per chunk, and a manifest written last.", default: "sql"),
-        OptionDefinition("output-dir", short: "o", argument: .required(valueName: "DIR"), group: parallel, help: "The directory for --format=dir (new or empty)."),
+        OptionDefinition("output-dir", short: "o", argument: .required(valueName: "DIR"), group: parallel, help: "The directory for --format=dir (new or empty), or s3://bucket/prefix/ (a prefix holding no object)."),
         OptionDefinition("umask", argument: .required(valueName: "OCTAL"), group: parallel, help: "Permissions of what the dump creates: files 0666 and directories 0777 less these bits (022 lets everyone read).", default: "077 (owner only: files 0600, directories 0700)"),
         OptionDefinition("progress", group: parallel, help: "Show a progress line on standard error (default: when it is a terminal)."),
         OptionDefinition("no-progress", group: parallel, help: "Never show the progress line."),
@@ -70,7 +70,7 @@ enum DumpOptionTable {
         OptionDefinition("force", short: "f", group: behaviour, help: "Continue even if an SQL error occurs while dumping a table.", default: "FALSE"),
         OptionDefinition("log-error", argument: .required(valueName: "FILE"), group: behaviour, help: "Append warnings and errors to FILE."),
         OptionDefinition("verbose", short: "v", group: behaviour, help: "Print info about the various stages.", default: "FALSE"),
-    ] + CommonOptions.definitions + unsupported
+    ] + ObjectStoreSettings.definitions + CommonOptions.definitions + unsupported
 
     /// mysqldump options swiftdump does not implement yet. They are recognised so that a script
     /// using one is refused with the option's name, rather than told it is unknown or, worse,

@@ -94,6 +94,8 @@ public struct DumpOptions: Sendable {
     }
     public var format: Format = .sql
     public var outputDirectory: String?
+    /// Where `s3://` outputs go and as whom (``S3Configuration``).
+    var objectStore = ObjectStoreSettings()
     /// nil: when standard error is a terminal.
     public var progress: Bool?
 
@@ -133,6 +135,7 @@ extension DumpOptions {
             let on = option.isOn
             let text = option.text
             if try client.apply(option) { return }
+            if try objectStore.apply(option) { return }
             switch option.name {
             case "ignore-table":
                 guard let text, text.contains(".") else { throw .usage("Illegal use of option --ignore-table=<database>.<table>") }

@@ -181,10 +181,11 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             objects = nil
             try close(open)
         }
-        let files = shared.withLock { $0.records }.sorted { $0.order < $1.order }
+        var files = shared.withLock { $0.records }.sorted { $0.order < $1.order }
         // Every file and directory on disk before the manifest says the dump is complete. The
         // files' write-back started as each was closed, so this mostly waits for the last ones.
-        try destination.makeDurable(files.map(\.path))
+        let versions = try destination.makeDurable(files.map(\.path))
+        for index in files.indices { files[index].storedVersion = versions[files[index].path] }
         var tables: [TableID: Manifest.TableRecord] = [:]
         for file in files where file.kind == .data {
             let key = TableID(database: file.database ?? "", table: file.table ?? "")
@@ -202,7 +203,7 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         let stream = try OutputStream(target: destination.create(Manifest.fileName))
         try stream.write(Array(try encoder.encode(content)) + [UInt8(ascii: "\n")])
         try stream.commit()
-        try destination.makeDurable([Manifest.fileName])
+        _ = try destination.makeDurable([Manifest.fileName])
         // From here on the directory is a complete dump.
         destination.complete(files.map(\.path) + [Manifest.fileName])
     }

@@ -64,7 +64,7 @@ struct DirectoryDump: Sendable {
         for record in decoded.files.sorted(by: { $0.order < $1.order }) {
             let file = File(location: location, relativePath: record.path, kind: record.kind, database: record.database, table: record.table,
                             bytes: record.bytes, sqlBytes: record.sqlBytes, rows: record.rows)
-            if let problem = Self.check(file, xxh64: record.xxh64) { problems.append(problem) }
+            if let problem = Self.check(file, record) { problems.append(problem) }
             files.append(file)
         }
         if !problems.isEmpty {
@@ -82,11 +82,17 @@ struct DirectoryDump: Sendable {
         try self.init(location: LocalDirectory(root: root), force: force)
     }
 
-    /// nil if `file` is there with the size and hash the manifest records.
-    private static func check(_ file: File, xxh64: String) -> String? {
+    /// nil if `file` is there with the size and hash the manifest records. A file whose store
+    /// reports the version the manifest recorded (an object's ETag: the store's own checksum
+    /// of the bytes) is that file: it is not read.
+    private static func check(_ file: File, _ record: Manifest.FileRecord) -> String? {
+        let xxh64 = record.xxh64
         do {
             guard let source = try file.location.file(file.relativePath) else { return "\(file.relativePath): missing" }
             guard source.size == file.bytes else { return "\(file.relativePath): \(source.size) bytes, the manifest says \(file.bytes)" }
+            if let recorded = record.storedVersion, let version = source.version {
+                return version == recorded ? nil : "\(file.relativePath): version \(version) in the store, the manifest says \(recorded) (the object was replaced)"
+            }
             let reader = try source.makeReader()
             var hasher = XXHash64()
             var buffer = [UInt8](repeating: 0, count: 1 << 20)

@@ -15,7 +15,13 @@ protocol ByteSource: Sendable {
     var name: String { get }
     /// The bytes stored.
     var size: UInt64 { get }
+    /// The store's version of the bytes (an object's ETag); nil where there is none.
+    var version: String? { get }
     func makeReader() throws -> ByteReader
+}
+
+extension ByteSource {
+    var version: String? { nil }
 }
 
 /// A file on a local file system.

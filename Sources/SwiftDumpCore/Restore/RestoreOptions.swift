@@ -8,8 +8,10 @@ public struct RestoreOptions: Sendable {
         get { client.connection }
         set { client.connection = newValue }
     }
-    /// A dump file, a directory dump, or "-" for standard input.
+    /// A dump file, a directory dump, "-" for standard input, or an `s3://` object or prefix.
     public var input = ""
+    /// Where `s3://` inputs come from and as whom (``S3Configuration``).
+    var objectStore = ObjectStoreSettings()
 
     /// Connections loading at once.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -72,6 +74,7 @@ extension RestoreOptions {
             let on = option.isOn
             let text = option.text
             if try client.apply(option) { return }
+            if try objectStore.apply(option) { return }
             switch option.name {
             case "threads": threads = max(1, try DumpOptions.number(text, option.name, maximum: 256))
             case "database": database = text.map { SQLName($0) }
@@ -121,5 +124,5 @@ enum RestoreOptionTable {
         OptionDefinition("progress", group: output, help: "Show a progress line on standard error (default: when it is a terminal)."),
         OptionDefinition("no-progress", group: output, help: "Never show the progress line."),
         OptionDefinition("verbose", short: "v", group: output, help: "Print what is being loaded.", default: "FALSE"),
-    ] + CommonOptions.definitions
+    ] + ObjectStoreSettings.definitions + CommonOptions.definitions
 }

@@ -120,8 +120,22 @@ final class Restorer {
     }
 
     /// The dump named on the command line, checked whole: a directory, or a file (or
-    /// standard input).
+    /// standard input), on local disk or in an object store.
     private func openInput() throws -> any RestoreInput {
+        if S3Address.isAddress(options.input) {
+            let report = self.report
+            let isVerbose = options.verbose
+            let client = S3Client(try S3Configuration.resolve(options.objectStore, threads: options.threads)) { message in
+                if isVerbose { report(message) }
+            }
+            verbose("-- Object store: \(client.configuration.summary)")
+            switch try client.input(options.input) {
+            case .object(let object):
+                return try StreamInput(DumpSource(object), force: options.force || options.list, countRows: options.list)
+            case .directory(let directory):
+                return DirectoryInput(try DirectoryDump(location: directory, force: options.force))
+            }
+        }
         if options.input != "-" && System.status(options.input)?.kind == .directory {
             return DirectoryInput(try DirectoryDump(root: options.input, force: options.force))
         }

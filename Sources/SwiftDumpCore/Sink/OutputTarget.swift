@@ -30,8 +30,10 @@ protocol DumpDestination: Sendable {
     var name: String { get }
     /// A new file at `relativePath`, its directory made if needed.
     func create(_ relativePath: String) throws -> any OutputTarget
-    /// Every file listed, and the directories holding them, on stable storage.
-    func makeDurable(_ relativePaths: [String]) throws
+    /// Every file listed, and the directories holding them, on stable storage. Returns the
+    /// version the store gave each file, where it has one (an object store's ETag), for the
+    /// manifest: a restore that finds the same versions need not read the files to check them.
+    func makeDurable(_ relativePaths: [String]) throws -> [String: String]
     /// The files are the finished dump now: no longer removed if the process is interrupted.
     func complete(_ relativePaths: [String])
     /// Removes the files listed and the directories the dump made.
@@ -206,13 +208,14 @@ struct LocalDirectoryDestination: DumpDestination {
         return try LocalFileTarget(path: root + "/" + relativePath, permissions: permissions, stillPartial: true)
     }
 
-    func makeDurable(_ relativePaths: [String]) throws {
+    func makeDurable(_ relativePaths: [String]) throws -> [String: String] {
         var directories: Set<String> = [root]
         for path in relativePaths {
             try sync(root + "/" + path)
             if let slash = path.lastIndex(of: "/") { directories.insert(root + "/" + path[..<slash]) }
         }
         for directory in directories.sorted(by: >) { try sync(directory) }
+        return [:]
     }
 
     private func sync(_ path: String) throws {

@@ -1,10 +1,12 @@
 import Glibc
-import Synchronization
+import MariaDBClient
 
 /// The files and directories a dump has created but not completed, so that an interruption
-/// can remove them (``Interruption``): a partial `-r` file, a directory dump's files. Every
-/// file or directory the dump creates is created through ``create(_:_:)``, under the same lock
-/// the removal takes, so none appears after the removal.
+/// can remove them (``Interruption``): a partial `-r` file, a directory dump's files, and in
+/// an object store the uploads in progress and a directory dump's objects. Every file or
+/// directory the dump creates is created through ``create(_:_:)``, under the same lock the
+/// removal takes, so none appears after the removal; an object is published (its upload
+/// completed) inside ``publishing(_:)``, which the removal waits for, for the same reason.
 final class PartialOutputs: Sendable {
     static let shared = PartialOutputs()
 
@@ -12,10 +14,14 @@ final class PartialOutputs: Sendable {
         var files: Set<String> = []
         /// Directories made by the dump, in the order made (removed in reverse).
         var directories: [String] = []
+        /// Objects and uploads in a store, by name.
+        var remote: [String: RemoteOutput] = [:]
+        /// Objects being published now.
+        var publishing = 0
         var abandoned = false
     }
 
-    private let state = Mutex(State())
+    private let state = Monitor(State())
 
     enum Entry {
         case file(String)
@@ -74,17 +80,79 @@ final class PartialOutputs: Sendable {
         }
     }
 
+    // MARK: Objects in a store
+
+    /// Records `output` (an upload begun, an object of a directory dump); false after
+    /// ``abandonAll()``.
+    func register(_ output: RemoteOutput) -> Bool {
+        state.withLock { state in
+            guard !state.abandoned else { return false }
+            state.remote[output.name] = output
+            return true
+        }
+    }
+
+    /// The object named is complete (a finished upload, an object of a finished dump).
+    func completedRemote(_ name: String) {
+        state.withLock { _ = $0.remote.removeValue(forKey: name) }
+    }
+
+    /// Runs `publish` (the request that makes an object appear under its name) unless the
+    /// dump was abandoned; ``abandonAll()`` waits for it before it removes what was published.
+    /// False if abandoned.
+    func publishing(_ publish: () throws -> Void) throws -> Bool {
+        guard beginPublishing() else { return false }
+        defer { endPublishing() }
+        try publish()
+        return true
+    }
+
+    /// The two halves of ``publishing(_:)``, for a publication that ends on another thread.
+    func beginPublishing() -> Bool {
+        state.withLock { state -> Bool in
+            guard !state.abandoned else { return false }
+            state.publishing += 1
+            return true
+        }
+    }
+
+    func endPublishing() {
+        state.withLock { $0.publishing -= 1 }
+    }
+
     /// Removes every incomplete entry and refuses new ones; returns what was removed.
     func abandonAll() -> [String] {
-        state.withLock { state in
-            state.abandoned = true
+        // No object is published from now on; one being published is waited for (a few
+        // seconds at most), so that it is removed after it appears, not before.
+        state.withLock { $0.abandoned = true }
+        let remote = state.wait(until: { $0.publishing == 0 }, timeout: .seconds(10)) { state -> [RemoteOutput] in
+            defer { state.remote = [:] }
+            return Array(state.remote.values)
+        }
+        var removedRemote: [String] = []
+        for output in remote.sorted(by: { $0.name < $1.name }) where output.discard() { removedRemote.append(output.name) }
+        return state.withLock { state in
             var removed: [String] = []
             for file in state.files where (try? System.unlink(file)) != nil { removed.append(file) }
             for directory in state.directories.reversed() where (try? System.removeDirectory(directory)) != nil { removed.append(directory + "/") }
+            removed += removedRemote
             state.files = []
             state.directories = []
             // Name the top of what was removed, not every file.
             return removed.count > 3 ? Array(removed.suffix(1)) + ["\(removed.count - 1) more"] : removed
         }
+    }
+}
+
+/// Something a dump created in an object store and has not completed: an upload in progress
+/// (`discard` aborts it) or an object of an unfinished directory dump (`discard` deletes it).
+final class RemoteOutput: Sendable {
+    let name: String
+    /// Aborts or deletes; true if there was something to remove.
+    let discard: @Sendable () -> Bool
+
+    init(name: String, discard: @escaping @Sendable () -> Bool) {
+        self.name = name
+        self.discard = discard
     }
 }
