@@ -68,7 +68,9 @@ public final class Monitor<State>: @unchecked Sendable {
 /// empty it returns nil.
 public final class BlockingQueue<Element: Sendable>: Sendable {
     private struct State {
-        var elements: [Element] = []
+        /// Taken elements are set to nil at once: an element may hold a large buffer (a part
+        /// of an upload), which must not live on until the array is compacted.
+        var elements: [Element?] = []
         var head = 0
         var closed = false
         /// Consumers wait while held (a dump's chunks, until every table is listed).
@@ -78,7 +80,7 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
     private let monitor: Monitor<State>
 
     public init(_ elements: [Element] = [], held: Bool = false) {
-        monitor = Monitor(State(elements: elements, held: held))
+        monitor = Monitor(State(elements: elements.map { $0 }, held: held))
     }
 
     public func push(_ element: Element) {
@@ -92,7 +94,7 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
     public func pop() -> Element? {
         monitor.wait(until: { ($0.head < $0.elements.count && !$0.held) || $0.closed }) { state in
             guard state.head < state.elements.count else { return nil }
-            let element = state.elements[state.head]
+            let element = state.elements[state.head].take()
             state.head += 1
             // Let go of what was taken once half the array is.
             if state.head >= 64 && state.head * 2 >= state.elements.count {
@@ -106,7 +108,7 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
     /// Lets consumers take elements, first sorting those not taken yet.
     public func release(sortedBy areInIncreasingOrder: ((Element, Element) -> Bool)? = nil) {
         monitor.withLock { state in
-            if let areInIncreasingOrder { state.elements[state.head...].sort(by: areInIncreasingOrder) }
+            if let areInIncreasingOrder { state.elements[state.head...].sort { areInIncreasingOrder($0!, $1!) } }
             state.held = false
         }
     }
@@ -121,7 +123,10 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
 
     /// Drops the elements not yet taken.
     public func discardRemaining() {
-        monitor.withLock { $0.head = $0.elements.count }
+        monitor.withLock { state in
+            state.elements.removeAll()
+            state.head = 0
+        }
     }
 }
 
