@@ -19,6 +19,11 @@ public final class HTTPConnection {
 
     deinit { curl_easy_cleanup(handle) }
 
+    /// Initialises libcurl's process-wide state (and OpenSSL's under it). Call it before
+    /// starting the threads that will make connections: `curl_global_init` must not race with
+    /// other threads.
+    public static func prepareLibrary() { HTTPLibrary.ensureInitialized() }
+
     /// Sends `request` with `body` (nil: none) and gives the response's body to `receive`,
     /// piece by piece; returns the status and headers once the whole response is in. A reply
     /// with an error status is a response, not an error: only a transfer that failed (no

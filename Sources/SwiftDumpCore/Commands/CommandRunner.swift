@@ -78,7 +78,10 @@ extension Command {
             output.write(SwiftDumpVersion.line(program: program) + "\n")
             return ExitCode.success.rawValue
         }
-        return execute(parsed, errors: &errors).rawValue
+        let code = execute(parsed, errors: &errors)
+        // An object store's connections end before the process does.
+        TransferPool.stopAll()
+        return code.rawValue
     }
 }
 

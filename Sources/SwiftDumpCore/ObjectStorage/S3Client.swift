@@ -254,13 +254,24 @@ final class S3Client: Sendable {
 
 /// A pool of connections to the store, each owned by a thread of its own that runs the jobs
 /// given to the pool, first come first served.
+///
+/// The process must not exit while one of these threads is inside libcurl or OpenSSL (their
+/// exit-time cleanup would free what the thread uses): ``stopAll(timeout:)`` closes every
+/// pool and waits for its threads, and both commands call it before they return.
 final class TransferPool: Sendable {
     private let jobs = BlockingQueue<@Sendable (HTTPConnection) -> Void>()
+    /// Threads still running their loop.
+    private let running: Monitor<Int>
+    private static let pools = Locked<[TransferPool]>([])
 
     init(connections: Int) {
+        running = Monitor(connections)
+        HTTPConnection.prepareLibrary()
         for index in 0..<connections {
             let jobs = self.jobs
+            let running = self.running
             let thread = Thread {
+                defer { running.withLock { $0 -= 1 } }
                 // Only fails when out of memory.
                 guard let connection = try? HTTPConnection() else { preconditionFailure("curl_easy_init failed") }
                 while let job = jobs.pop() { job(connection) }
@@ -268,6 +279,18 @@ final class TransferPool: Sendable {
             thread.name = "swiftdump-s3-\(index)"
             thread.start()
         }
+        Self.pools.withLock { $0.append(self) }
+    }
+
+    /// Closes every pool of the process and waits (at most `timeout`) until their threads
+    /// have finished the jobs queued and left libcurl.
+    static func stopAll(timeout: Duration = .seconds(10)) {
+        let all = pools.withLock { pools in
+            defer { pools.removeAll() }
+            return pools
+        }
+        for pool in all { pool.close() }
+        for pool in all { pool.running.wait(until: { $0 == 0 }, timeout: timeout) { _ in } }
     }
 
     func submit(_ job: @escaping @Sendable (HTTPConnection) -> Void) { jobs.push(job) }
