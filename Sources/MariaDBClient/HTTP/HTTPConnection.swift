@@ -195,10 +195,10 @@ private let headerCallback: swiftdump_curl_data_callback = { data, size, count, 
 }
 
 private func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
-    let blank: Set<UInt8> = [0x20, 0x09, 0x0D, 0x0A]
+    func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
     var start = bytes.startIndex, end = bytes.endIndex
-    while start < end, blank.contains(bytes[start]) { start += 1 }
-    while end > start, blank.contains(bytes[end - 1]) { end -= 1 }
+    while start < end, blank(bytes[start]) { start += 1 }
+    while end > start, blank(bytes[end - 1]) { end -= 1 }
     return bytes[start..<end]
 }
 

@@ -90,17 +90,15 @@ struct Manifest: Codable, Sendable {
 /// `_`, `-`, `$`), so every dot in a file name is ours and any byte of a name survives.
 enum FileNames {
     static func encode(_ name: SQLName) -> String {
-        var encoded = ""
-        for byte in name.bytes {
+        Hexadecimal.percentEncoded(name.bytes) { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                  UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "$"):
-                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+                true
             default:
-                encoded += "%" + Hexadecimal.encode([byte])
+                false
             }
         }
-        return encoded
     }
 
     /// The inverse of ``encode(_:)``.

@@ -66,16 +66,9 @@ struct S3Address: Sendable, Hashable, CustomStringConvertible {
 
     /// RFC 3986 percent-encoding of UTF-8 bytes; unreserved bytes kept (and `/` if asked).
     static func percentEncoded(_ text: String, keepingSlash: Bool = false) -> String {
-        var bytes: [UInt8] = []
-        for byte in text.utf8 {
-            let unreserved = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+        Hexadecimal.percentEncoded(text.utf8) { byte in
+            (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
                 || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E || (keepingSlash && byte == 0x2F)
-            if unreserved {
-                bytes.append(byte)
-            } else {
-                bytes += Array("%".utf8) + Array(Hexadecimal.encode([byte]).uppercased().utf8)
-            }
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -94,6 +94,20 @@ enum Hexadecimal {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// `bytes` with every byte `keeping` refuses written `%XX`: the one percent-encoder (a
+    /// directory dump's file names, S3 keys and queries), byte by byte.
+    static func percentEncoded<Bytes: Sequence>(_ bytes: Bytes, keeping: (UInt8) -> Bool) -> String where Bytes.Element == UInt8 {
+        var text: [UInt8] = []
+        for byte in bytes {
+            if keeping(byte) {
+                text.append(byte)
+            } else {
+                text += [UInt8(ascii: "%"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     static func decode(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count % 2 == 0 else { return nil }
