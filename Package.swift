@@ -6,6 +6,8 @@ import PackageDescription
 /// The layering, bottom to top:
 /// - `CMariaDB`, `CZlib`, `CZstd`, `CCurl`: the Debian-packaged C libraries, as system-library modules.
 /// - `MariaDBClient`: the only module that imports them; it fences every unsafe pointer.
+/// - `CSystem`: the Linux calls Swift's Glibc module leaves out (sync_file_range), imported
+///   only by the engine's one file of system calls.
 /// - `SwiftDumpCore`: the engine (catalog, plan, snapshot, format, compress, sink, restore).
 /// - `swiftdump`, `swiftrestore`: thin executables that parse, run the engine and set the exit code.
 let package = Package(
@@ -37,13 +39,14 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(name: "CSystem"),
         .target(
             name: "MariaDBClient",
             dependencies: ["CMariaDB", "CZlib", "CZstd", "CCurl"]
         ),
         .target(
             name: "SwiftDumpCore",
-            dependencies: ["MariaDBClient"]
+            dependencies: ["MariaDBClient", "CSystem"]
         ),
         .executableTarget(
             name: "swiftdump",

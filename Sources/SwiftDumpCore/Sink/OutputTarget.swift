@@ -42,21 +42,29 @@ protocol DumpDestination: Sendable {
 
 /// The `-r` file on a local file system: written under `FILE.swiftdump-partial-PID` (opened
 /// with O_EXCL: never through a file or link someone else put there) and renamed onto FILE
-/// when complete. `stillPartial`: the final name stays partial output (a directory dump's
-/// file, until its manifest).
+/// when complete. Its write-back starts every few MiB (``WriteBack``), so the sync of a
+/// durable commit has little left; the directory is synced after the rename, so the name is
+/// durable too.
+///
+/// A directory dump's file: `syncs` is its dump's ``SyncGroup``. Its name stays partial output
+/// until the manifest, and a commit without `durable` hands the file's sync to the write-back
+/// thread.
 final class LocalFileTarget: OutputTarget {
     let name: String
     private let finalPath: String
     private let temporaryPath: String
     private let descriptor: Int32
-    private let stillPartial: Bool
+    private let syncs: SyncGroup?
+    private let writeBack: WrittenFile
+    private var written: UInt64 = 0
+    private var writtenBack: UInt64 = 0
     private var open = true
 
-    init(path: String, permissions: OutputPermissions, stillPartial: Bool = false) throws {
+    init(path: String, permissions: OutputPermissions, syncs: SyncGroup? = nil) throws {
         name = path
         finalPath = path
         temporaryPath = path + ".swiftdump-partial-\(getpid())"
-        self.stillPartial = stillPartial
+        self.syncs = syncs
         var opened: Int32 = -1
         var failure: SystemError?
         let temporary = temporaryPath
@@ -78,12 +86,24 @@ final class LocalFileTarget: OutputTarget {
         }
         guard made else { throw OutputError(path: path, errorNumber: failure?.errorNumber ?? EINTR, action: "open") }
         descriptor = opened
+        do {
+            writeBack = try WrittenFile(duplicating: opened, path: path)
+        } catch {
+            _ = try? System.close(opened)
+            PartialOutputs.shared.remove(temporaryPath)
+            throw OutputError(path: path, errorNumber: error.errorNumber, action: "open")
+        }
     }
 
     deinit { if open { abandon() } }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         try writeAll(bytes, to: descriptor, name: name)
+        written += UInt64(bytes.count)
+        if written - writtenBack >= WriteBack.rangeSize {
+            WriteBack.shared.writeBack(writeBack, offset: writtenBack, count: written - writtenBack)
+            writtenBack = written
+        }
     }
 
     func commit(durable: Bool) throws {
@@ -91,20 +111,21 @@ final class LocalFileTarget: OutputTarget {
         do {
             if durable {
                 try System.sync(descriptor, path: name)
-            } else {
-                // The file's pages leave the cache once written: a backup is not read back soon.
-                System.dropCache(descriptor)
+            } else if let syncs {
+                WriteBack.shared.sync(writeBack, in: syncs)
             }
             try System.close(descriptor, path: name)
         } catch {
             PartialOutputs.shared.remove(temporaryPath)
             throw OutputError(path: name, errorNumber: error.errorNumber, action: error.call == "fsync" ? "sync" : "close")
         }
-        let failure = PartialOutputs.shared.rename(temporaryPath, to: finalPath, stillPartial: stillPartial)
+        let failure = PartialOutputs.shared.rename(temporaryPath, to: finalPath, stillPartial: syncs != nil)
         if failure != 0 {
             PartialOutputs.shared.remove(temporaryPath)
             throw OutputError(path: name, errorNumber: failure, action: "rename")
         }
+        // The new name on stable storage too (a directory dump syncs its directories itself).
+        if durable && syncs == nil { try syncDirectory(parentDirectory(of: finalPath)) }
     }
 
     func abandon() {
@@ -112,6 +133,22 @@ final class LocalFileTarget: OutputTarget {
         open = false
         _ = try? System.close(descriptor)
         PartialOutputs.shared.remove(temporaryPath)
+    }
+}
+
+/// The directory holding `path`: what precedes its last `/` ("/" for a name at the root, "."
+/// without a `/`).
+func parentDirectory(of path: String) -> String {
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+    return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
+}
+
+/// Syncs a directory's entries: names created or renamed in it are durable afterwards.
+private func syncDirectory(_ path: String) throws {
+    do {
+        try System.sync(path: path)
+    } catch {
+        throw OutputError(path: path, errorNumber: error.errorNumber, action: "sync")
     }
 }
 
@@ -169,6 +206,8 @@ struct LocalDirectoryDestination: DumpDestination {
     let permissions: OutputPermissions
     /// The directories this dump made (the root too, unless it was there), in the order made.
     private let made = MadeDirectories()
+    /// The syncs of the files closed so far, running on the write-back thread.
+    private let syncs = SyncGroup()
 
     var name: String { root }
 
@@ -205,25 +244,20 @@ struct LocalDirectoryDestination: DumpDestination {
 
     func create(_ relativePath: String) throws -> any OutputTarget {
         if let slash = relativePath.lastIndex(of: "/") { try makeDirectory(root + "/" + relativePath[..<slash]) }
-        return try LocalFileTarget(path: root + "/" + relativePath, permissions: permissions, stillPartial: true)
+        return try LocalFileTarget(path: root + "/" + relativePath, permissions: permissions, syncs: syncs)
     }
 
+    /// Waits for the files' syncs (started as each was closed), then syncs the directories
+    /// holding them, deepest first, and the root's parent if the dump made the root.
     func makeDurable(_ relativePaths: [String]) throws -> [String: String] {
+        try syncs.wait()
         var directories: Set<String> = [root]
         for path in relativePaths {
-            try sync(root + "/" + path)
             if let slash = path.lastIndex(of: "/") { directories.insert(root + "/" + path[..<slash]) }
         }
-        for directory in directories.sorted(by: >) { try sync(directory) }
+        for directory in directories.sorted(by: >) { try syncDirectory(directory) }
+        if made.all.first == root { try syncDirectory(parentDirectory(of: root)) }
         return [:]
-    }
-
-    private func sync(_ path: String) throws {
-        do {
-            try System.sync(path: path)
-        } catch {
-            throw OutputError(path: path, errorNumber: error.errorNumber, action: "sync")
-        }
     }
 
     func complete(_ relativePaths: [String]) {

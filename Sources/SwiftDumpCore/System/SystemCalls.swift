@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystem
 
 /// A system call that failed: the call, what it was about, and errno.
 struct SystemError: Error, Sendable, CustomStringConvertible {
@@ -97,9 +98,28 @@ enum System {
         try sync(descriptor, path: path)
     }
 
-    /// Starts writing the file's pages back now and lets them leave the cache once written.
-    static func dropCache(_ descriptor: Int32) {
-        _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED)
+    /// A second descriptor for the same open file: its own lifetime, the same write-back
+    /// errors (an fsync through either reports what failed since the file was opened).
+    static func duplicate(_ descriptor: Int32, path: String? = nil) throws(SystemError) -> Int32 {
+        let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        try check(copy, "dup", path)
+        return copy
+    }
+
+    /// Writes a range of the file's pages to the device and waits until they are there
+    /// (sync_file_range: data only, no metadata, no device cache flush; the final fsync does
+    /// those and finds little left), then lets them leave the cache: a backup is not read soon.
+    /// Failures are not reported here: that fsync reports them.
+    static func writeBack(_ descriptor: Int32, offset: UInt64, count: UInt64) {
+        let flags = UInt32(SWIFTDUMP_SYNC_FILE_RANGE_WAIT_BEFORE | SWIFTDUMP_SYNC_FILE_RANGE_WRITE
+                           | SWIFTDUMP_SYNC_FILE_RANGE_WAIT_AFTER)
+        _ = retrying { sync_file_range(descriptor, Int64(offset), Int64(count), flags) }
+        dropCache(descriptor, offset: offset, count: count)
+    }
+
+    /// Lets the file's written pages leave the cache (0 bytes: to its end).
+    static func dropCache(_ descriptor: Int32, offset: UInt64 = 0, count: UInt64 = 0) {
+        _ = posix_fadvise(descriptor, off_t(offset), off_t(count), POSIX_FADV_DONTNEED)
     }
 
     static func rename(_ from: String, to: String) throws(SystemError) {
