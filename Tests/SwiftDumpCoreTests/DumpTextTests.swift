@@ -140,4 +140,79 @@ struct DumpTextTests {
         #expect(SQLLexer.keyword(Array("Foreign".utf8)) == "FOREIGN")
         #expect(SQLLexer.keyword(Array("ß_key".utf8)) == "ß_KEY")
     }
+
+    @Test("index deferral: plain secondary indexes of InnoDB tables only; the ones a foreign key or AUTO_INCREMENT needs stay, and the keys' order")
+    func indexDeferral() {
+        func split(_ create: String) -> (create: String, alter: String?) {
+            let (kept, alter) = IndexDeferral.split(Array(create.utf8), table: "t")
+            return (text(kept), alter.map(text))
+        }
+        let plain = split("""
+            CREATE TABLE `t` (
+              `id` int(11) NOT NULL,
+              `k` int(11) NOT NULL,
+              `c` char(10) NOT NULL,
+              PRIMARY KEY (`id`),
+              UNIQUE KEY `uc` (`c`),
+              KEY `k_1` (`k`),
+              KEY `kc` (`k`,`c`)
+            ) ENGINE=InnoDB DEFAULT CHARSET=latin1
+            """)
+        #expect(plain.alter == "ALTER TABLE `t` ADD KEY `k_1` (`k`), ADD KEY `kc` (`k`,`c`)")
+        #expect(plain.create == """
+            CREATE TABLE `t` (
+              `id` int(11) NOT NULL,
+              `k` int(11) NOT NULL,
+              `c` char(10) NOT NULL,
+              PRIMARY KEY (`id`),
+              UNIQUE KEY `uc` (`c`)
+            ) ENGINE=InnoDB DEFAULT CHARSET=latin1
+            """)
+        let kept = split("""
+            CREATE TABLE `t` (
+              `id` int(11) NOT NULL,
+              `seq` int(11) NOT NULL AUTO_INCREMENT,
+              `parent` int(11) DEFAULT NULL,
+              `body` text,
+              `spot` point NOT NULL,
+              `x` int(11) DEFAULT NULL,
+              PRIMARY KEY (`id`),
+              KEY `by_seq` (`seq`),
+              KEY `by_parent` (`parent`,`x`),
+              FULLTEXT KEY `words` (`body`),
+              SPATIAL KEY `where` (`spot`),
+              KEY `by_x` (`x`),
+              CONSTRAINT `up` FOREIGN KEY (`parent`) REFERENCES `t` (`id`)
+            ) ENGINE = InnoDB
+            """)
+        #expect(kept.alter == "ALTER TABLE `t` ADD KEY `by_x` (`x`)")
+        #expect(kept.create.contains("KEY `by_seq` (`seq`)"), "AUTO_INCREMENT needs its index")
+        #expect(kept.create.contains("KEY `by_parent` (`parent`,`x`)"), "the foreign key needs its index")
+        #expect(kept.create.contains("FULLTEXT KEY `words`") && kept.create.contains("SPATIAL KEY `where`"))
+        #expect(!kept.create.contains("by_x"))
+        for other in ["ENGINE=MyISAM", "ENGINE=Aria", ""] {
+            let create = "CREATE TABLE `t` (\n  `k` int(11) NOT NULL,\n  KEY `k` (`k`)\n) \(other)"
+            #expect(split(create).alter == nil, "\(other)")
+            #expect(split(create).create == create)
+        }
+        // A plain index before one that stays is not deferred: the order of the keys is kept.
+        let ordered = split("""
+            CREATE TABLE `t` (
+              `id` int(11) NOT NULL,
+              `a` int(11) DEFAULT NULL,
+              `parent` int(11) DEFAULT NULL,
+              `b` int(11) DEFAULT NULL,
+              PRIMARY KEY (`id`),
+              KEY `by_a` (`a`),
+              KEY `by_parent` (`parent`),
+              KEY `by_b` (`b`),
+              CONSTRAINT `up` FOREIGN KEY (`parent`) REFERENCES `t` (`id`)
+            ) ENGINE=InnoDB
+            """)
+        #expect(ordered.alter == "ALTER TABLE `t` ADD KEY `by_b` (`b`)")
+        #expect(ordered.create.contains("KEY `by_a` (`a`),\n  KEY `by_parent` (`parent`),\n  CONSTRAINT"))
+        // A column named like a keyword, quoted: a column, not a key.
+        let quoted = split("CREATE TABLE `t` (\n  `key` int(11) NOT NULL AUTO_INCREMENT,\n  KEY `a` (`key`),\n  KEY `b` (`other`)\n) ENGINE=InnoDB")
+        #expect(quoted.alter == "ALTER TABLE `t` ADD KEY `b` (`other`)")
+    }
 }

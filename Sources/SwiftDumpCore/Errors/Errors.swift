@@ -100,9 +100,11 @@ struct StatementFailure: CommandError, Sendable {
     /// The statement's first 200 characters.
     let preview: String
     let error: MariaDBError
+    /// What the statement is, when the restore wrote it (a table's deferred indexes).
+    var about: String?
 
     var description: String {
-        "\(source)\(line.map { ", line \($0)" } ?? ", byte \(offset)"): ERROR \(error.code) (\(error.sqlState)): \(error.message)\n    statement: \(preview)"
+        "\(source)\(line.map { ", line \($0)" } ?? ", byte \(offset)")\(about.map { " (\($0))" } ?? ""): ERROR \(error.code) (\(error.sqlState)): \(error.message)\n    statement: \(preview)"
     }
 
     var exitCode: ExitCode { .serverError }

@@ -40,9 +40,9 @@ final class ItemRunner: Sendable {
         case .file(let file):
             try load(file, item: item, on: session)
             return false
-        case .indexes(let statement, let part):
-            try run(statement, source: "deferred indexes", on: session, rows: false)
-            if let journal { try journal.record(part, on: session.connection) }
+        case .indexes(let statement, let table, let source, let part):
+            try run(statement, source: source, on: session, rows: false, about: "the deferred indexes of \(table)")
+            if let journal, let part { try journal.record(part, on: session.connection) }
             try session.commitNow()
             return false
         }
@@ -54,7 +54,7 @@ final class ItemRunner: Sendable {
     /// `wholeTransaction`: the caller runs the transaction again itself (a directory dump's
     /// file, whose journal entry commits with it).
     func run(_ statement: Statement, source: String, on session: WorkerSession, rows: Bool, tolerating tolerated: MariaDBError.Condition? = nil,
-             wholeTransaction: Bool = false) throws {
+             wholeTransaction: Bool = false, about: String? = nil) throws {
         var batch = [(statement, source)]
         var attempt = 0
         var next = 0
@@ -78,7 +78,7 @@ final class ItemRunner: Sendable {
                 }
                 if let tolerated, error.is(tolerated) { return }
                 let failure = StatementFailure(source: currentSource, offset: current.offset, line: nil,
-                                               preview: String(decoding: current.bytes.prefix(200), as: UTF8.self), error: error)
+                                               preview: String(decoding: current.bytes.prefix(200), as: UTF8.self), error: error, about: about)
                 guard options.force && !error.is(.connectionLost) && !(wholeTransaction && Self.isTransient(error)) else { throw failure }
                 stats.skip(failure)
                 next += 1

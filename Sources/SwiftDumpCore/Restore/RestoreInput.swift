@@ -184,6 +184,7 @@ struct DirectoryInput: RestoreInput {
         defer { context.scheduler.finishFeeding() }
         let map = context.map
         var indexes: [TableID: Statement] = [:]
+        var schemaFiles: [TableID: String] = [:]
         var lastData: [TableID: Int] = [:]
         for (position, file) in dump.files.enumerated() where file.kind == .data {
             if let database = file.database, let table = file.table { lastData[TableID(database: map.map(database), table: table)] = position }
@@ -196,8 +197,9 @@ struct DirectoryInput: RestoreInput {
             case .data: .data
             case .objects: .object
             }
-            if file.kind == .schema && context.options.deferIndexes, let key {
+            if file.kind == .schema && context.options.defersIndexes, let key {
                 indexes[key] = try Self.deferredIndexes(in: file, key: key)
+                schemaFiles[key] = file.relativePath
             }
             if !context.done.contains(file.relativePath) {
                 try context.scheduler.add(RestoreItem(kind: kind, table: key, database: key?.database ?? file.database.map { map.map($0) },
@@ -209,7 +211,8 @@ struct DirectoryInput: RestoreInput {
                 indexes[key] = nil
                 if !context.done.contains(part) {
                     try context.scheduler.add(RestoreItem(kind: .ordered(schema: false), table: key, database: key.database,
-                                                          work: .indexes(alter, part: part), bytes: alter.bytes.count))
+                                                          work: .indexes(alter, table: key, source: schemaFiles[key] ?? "", part: part),
+                                                          bytes: alter.bytes.count))
                 }
             }
         }
@@ -236,12 +239,15 @@ struct DirectoryInput: RestoreInput {
         return result
     }
 
-    /// The ALTER TABLE that adds the indexes --defer-indexes leaves out of a schema file's table.
+    /// The ALTER TABLE that adds the indexes deferral leaves out of a schema file's table, at
+    /// the CREATE TABLE's offset (a failure names that line).
     private static func deferredIndexes(in file: DirectoryDump.File, key: TableID) throws -> Statement? {
         let splitter = StatementSplitter(reader: try file.open().makeReader())
         while let statement = try splitter.next() {
             if case .table(_, .create) = StatementClassifier.classify(statement.bytes) {
-                return IndexDeferral.split(statement.bytes, table: key.table).alter.map { Statement(bytes: $0, offset: 0, database: key.database) }
+                return IndexDeferral.split(statement.bytes, table: key.table).alter.map {
+                    Statement(bytes: $0, offset: statement.offset, database: key.database)
+                }
             }
         }
         return nil

@@ -28,8 +28,12 @@ public struct RestoreOptions: Sendable {
         case keep
     }
     public var existingTables = ExistingTables.asDumped
-    /// Create secondary indexes after each table's rows, one ALTER TABLE per table.
-    public var deferIndexes = false
+    /// Create secondary indexes after each table's rows, one ALTER TABLE per table (the
+    /// default; `--no-defer-indexes` turns it off).
+    public var deferIndexes = true
+    /// Whether indexes are deferred: not into tables that may exist already (--if-not-exists
+    /// keeps them, with their indexes, and adds rows).
+    var defersIndexes: Bool { deferIndexes && existingTables != .keep }
     /// Drop each database the dump contains before loading.
     public var cleanDatabases = false
     /// Answer yes to --clean-databases' question.
@@ -81,6 +85,7 @@ extension RestoreOptions {
             case "drop-existing": existingTables = on ? .drop : .asDumped
             case "if-not-exists": existingTables = on ? .keep : .asDumped
             case "defer-indexes": deferIndexes = on
+            case "no-defer-indexes": deferIndexes = !on
             case "clean-databases": cleanDatabases = on
             case "yes": assumeYes = on
             case "skip-binlog": skipBinlog = on
@@ -110,7 +115,8 @@ enum RestoreOptionTable {
         OptionDefinition("database", short: "D", argument: .required(valueName: "NAME"), group: loading, help: "Load a dump of one database into NAME (created if missing). Needed for a dump made without --databases, which names no database."),
         OptionDefinition("drop-existing", group: loading, help: "Drop every table the dump creates before creating it, whether or not the dump says DROP TABLE.", default: "FALSE"),
         OptionDefinition("if-not-exists", group: loading, help: "Keep tables that exist (CREATE TABLE IF NOT EXISTS, no DROP TABLE) and add the dump's rows to them.", default: "FALSE"),
-        OptionDefinition("defer-indexes", group: loading, help: "Create secondary indexes after each table's rows, in one ALTER TABLE per table (keeping those a foreign key needs).", default: "FALSE"),
+        OptionDefinition("defer-indexes", group: loading, help: "Create an InnoDB table's secondary indexes after its rows, in one ALTER TABLE per table, while the other connections go on loading (keeping the ones a foreign key or an AUTO_INCREMENT column needs, and FULLTEXT and SPATIAL ones). Not with --if-not-exists.", default: "TRUE"),
+        OptionDefinition("no-defer-indexes", group: loading, help: "Create every index with its table, before the rows (the same as --skip-defer-indexes).", default: "FALSE"),
         OptionDefinition("clean-databases", group: loading, help: "Drop each database the dump contains before loading it (asks on a terminal; see --yes).", default: "FALSE"),
         OptionDefinition("yes", short: "y", group: loading, help: "Answer yes to --clean-databases' question.", default: "FALSE"),
         OptionDefinition("skip-binlog", group: loading, help: "Do not write the restore to the binary log (sql_log_bin=0): replicas will not receive it.", default: "FALSE"),

@@ -26,8 +26,9 @@ struct RestoreItem: Sendable {
     enum Work: Sendable {
         case statements([Statement], source: String)
         case file(DirectoryDump.File)
-        /// A directory dump's deferred indexes (--defer-indexes), journaled as `part`.
-        case indexes(Statement, part: String)
+        /// A table's deferred indexes, the ALTER TABLE the restore wrote from the CREATE TABLE
+        /// at `source` (a directory dump's: journaled as `part`).
+        case indexes(Statement, table: TableID, source: String, part: String?)
     }
 
     let kind: Kind

@@ -61,7 +61,7 @@ final class Restorer {
         // --verify: the manifest's checksums, or those the INSERTs carry, gathered while loading.
         let manifestExpectations = options.verify ? try input.expectations(map: map) : nil
         let expectations = options.verify ? manifestExpectations ?? RowExpectations() : nil
-        let rules = TableStatementRules(existingTables: options.existingTables, deferIndexes: options.deferIndexes,
+        let rules = TableStatementRules(existingTables: options.existingTables, deferIndexes: options.defersIndexes,
                                         expectations: manifestExpectations == nil ? expectations : nil)
         let scheduler = RestoreScheduler(workers: workers.count, largestFirst: input.knowsAllWorkFirst)
         let stats = RestoreStats()

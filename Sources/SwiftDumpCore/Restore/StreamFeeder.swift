@@ -139,7 +139,8 @@ final class StreamFeeder {
         try send(trailing.map(\.statement), to: lastTarget)
         if next != lastTarget {
             if case .table(let key) = lastTarget, let indexes = deferredIndexes.removeValue(forKey: key) {
-                try send([indexes], to: lastTarget)
+                try scheduler.add(RestoreItem(kind: .ordered(schema: false), table: key, database: key.database,
+                                              work: .indexes(indexes, table: key, source: source, part: nil), bytes: indexes.bytes.count))
             }
             if case .table(let key) = lastTarget { scheduler.seal(key) }
             if lastTarget == .barrier {

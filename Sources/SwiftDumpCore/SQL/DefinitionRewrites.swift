@@ -91,6 +91,18 @@ struct TableDefinitions {
 
     func text(_ index: Int) -> [UInt8] { Array(statement[definitions[index]]) }
 
+    /// The `ENGINE=` table option after the definitions, in upper case; nil without one.
+    var engine: String? {
+        let options = Array(statement[definitions[definitions.count - 1].upperBound...])
+        let tokens = SQLLexer.lexemes(options).filter { $0.kind != .space && $0.kind != .lineComment && $0.kind != .blockComment }
+        guard let option = tokens.firstIndex(where: { $0.kind == .word && SQLLexer.keyword(options[$0.range]) == "ENGINE" }) else { return nil }
+        var value = option + 1
+        if value < tokens.count && tokens[value].kind == .symbol && options[tokens[value].range.lowerBound] == UInt8(ascii: "=") { value += 1 }
+        guard value < tokens.count else { return nil }
+        let name = options.withUnsafeBytes { SQLLexer.unquotedIdentifier(UnsafeRawBufferPointer(rebasing: $0[tokens[value].range])) }
+        return String(decoding: name, as: UTF8.self).uppercased()
+    }
+
     /// True if definition `index` starts with the keywords `words` (uppercase).
     func starts(_ index: Int, with words: [String]) -> Bool {
         words.enumerated().allSatisfy { keyword(index, at: $0.offset) == $0.element }
@@ -154,34 +166,59 @@ enum ForeignKeyDeferral {
     }
 }
 
-/// `--defer-indexes`: CREATE TABLE without its secondary indexes, and the ALTER TABLE that
-/// adds them after the rows. PRIMARY KEY and UNIQUE keys stay (they define the rows), and so
-/// does any index a foreign key of the table needs (its columns start with the key's columns),
-/// which InnoDB would otherwise create on its own.
+/// Index deferral (a restore's default; `--no-defer-indexes` turns it off): CREATE TABLE
+/// without its secondary indexes, and the ALTER TABLE that adds them after the rows, when the
+/// server builds each index once, sorted, instead of row by row.
+///
+/// Only plain `KEY`/`INDEX` definitions of an InnoDB table are deferred. What stays: PRIMARY
+/// KEY and UNIQUE keys (they define the rows); any index a foreign key of the table needs (its
+/// columns start with the key's columns; InnoDB would otherwise create one of its own); an
+/// index whose first column is AUTO_INCREMENT (the table cannot be created without it);
+/// FULLTEXT and SPATIAL indexes (InnoDB adds one FULLTEXT index per ALTER, rebuilding the
+/// table); every index of another engine (MyISAM rebuilds the table to add one, and
+/// mysqldump's DISABLE KEYS already defers its indexes); and a plain index listed before one
+/// of those that stay (the restored table lists its indexes in the original's order).
 ///
 /// Reads the statement with ``TableDefinitions``: definitions may span lines, and names may
 /// hold commas, parentheses or newlines.
 enum IndexDeferral {
     static func split(_ create: [UInt8], table: SQLName) -> (create: [UInt8], alter: [UInt8]?) {
-        guard let definitions = TableDefinitions(create) else { return (create, nil) }
+        guard let definitions = TableDefinitions(create), definitions.engine == "INNODB" else { return (create, nil) }
         let indexes = definitions.definitions.indices
         let foreignKeyColumns = indexes.compactMap { index -> [SQLName]? in
             let tokens = definitions.tokens[index]
             guard let foreign = (0..<tokens.count).first(where: { definitions.keyword(index, at: $0) == "FOREIGN" }) else { return nil }
             return definitions.columnList(index, from: foreign)
         }
+        let autoIncrementColumns = Set(indexes.compactMap { index -> SQLName? in
+            guard definitions.tokens[index].first?.kind == .identifier || !definitionKeywords.contains(definitions.keyword(index, at: 0) ?? ""),
+                  (1..<definitions.tokens[index].count).contains(where: { definitions.keyword(index, at: $0) == "AUTO_INCREMENT" }) else { return nil }
+            return definitions.name(index, at: 0)
+        })
+        // The server lists non-unique keys (SPATIAL ones too, FULLTEXT ones last) in the order
+        // they were added: only those after the last one that stays are deferred, so the
+        // restored table's SHOW CREATE TABLE lists its keys as the original's does.
         var deferred: [Int] = []
         for index in indexes {
-            guard let first = definitions.keyword(index, at: 0), ["KEY", "INDEX", "FULLTEXT", "SPATIAL"].contains(first) else { continue }
+            guard let first = definitions.keyword(index, at: 0), ["KEY", "INDEX", "SPATIAL"].contains(first) else { continue }
             let columns = definitions.columnList(index)
             let neededByForeignKey = foreignKeyColumns.contains { Array(columns.prefix($0.count)) == $0 }
-            if !neededByForeignKey { deferred.append(index) }
+            let neededByAutoIncrement = columns.first.map(autoIncrementColumns.contains) ?? false
+            if first == "SPATIAL" || neededByForeignKey || neededByAutoIncrement {
+                deferred = []
+            } else {
+                deferred.append(index)
+            }
         }
         guard !deferred.isEmpty else { return (create, nil) }
         var alter: SQLText = "ALTER TABLE \(identifier: table) "
         alter += SQLText.joined(deferred.map { "ADD \(sql: definitions.text($0))" }, separator: ", ")
         return (definitions.removing(Set(deferred)), alter.bytes)
     }
+
+    /// The words a definition that is not a column's starts with.
+    private static let definitionKeywords: Set<String> = ["PRIMARY", "UNIQUE", "KEY", "INDEX", "FULLTEXT", "SPATIAL", "CONSTRAINT",
+                                                           "FOREIGN", "CHECK", "PERIOD"]
 }
 
 /// `--if-not-exists`: CREATE TABLE ... becomes CREATE TABLE IF NOT EXISTS ...
