@@ -106,6 +106,36 @@ struct ParallelDumpTests {
         #expect(try DatabaseFingerprint.of(restored, connection: connection).tables == expected.tables)
     }
 
+    @Test("chunks are even: a composite key whose first column has 3 values, and an integer key with big gaps, cut like a dense key")
+    func chunksAreEven() throws {
+        let source = try TestServer.makeDatabase("even")
+        let connection = try TestServer.connect(database: source)
+        defer { _ = try? connection.execute("DROP DATABASE `\(source)`") }
+        // 3 values of `region`, then a string; 20,000 rows of about 100 bytes.
+        try connection.execute("CREATE TABLE few_first (region INT NOT NULL, code VARCHAR(20) NOT NULL, v CHAR(80), PRIMARY KEY (region, code))")
+        try connection.execute("INSERT INTO few_first SELECT seq % 3, CONCAT('c', LPAD(seq, 7, '0')), MD5(seq) FROM seq_1_to_20000")
+        // Three dense runs far apart: 1..6000, 10^12.., 9 * 10^18..
+        try connection.execute("CREATE TABLE gapped (id BIGINT UNSIGNED PRIMARY KEY, v CHAR(80))")
+        try connection.execute("""
+            INSERT INTO gapped SELECT seq, MD5(seq) FROM seq_1_to_6000 UNION ALL SELECT 1000000000000 + seq, MD5(seq) FROM seq_1_to_6000 \
+            UNION ALL SELECT 9000000000000000000 + seq, MD5(seq) FROM seq_1_to_8000
+            """)
+        for table in ["few_first", "gapped"] { try connection.execute("ANALYZE TABLE \(table)") }
+        let directory = Self.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let dump = try StockTools.swiftdump(["--threads=2", "--chunk-size=200K", "--format=dir", "-o", directory, source])
+        try #require(dump.status == 0, "\(dump.standardErrorText)")
+        let files = try Self.manifestObject(directory)["files"] as? [[String: Any]] ?? []
+        for table in ["few_first", "gapped"] {
+            let rows = files.filter { $0["kind"] as? String == "data" && $0["table"] as? String == table }.compactMap { $0["rows"] as? Int }
+            #expect(rows.reduce(0, +) == 20_000, "\(table): \(rows)")
+            // About 2 MB in 200 KB chunks: ten or so, none more than 2.5 times another.
+            #expect(rows.count >= 6, "\(table) cut into \(rows.count) chunks: \(rows)")
+            let (smallest, largest) = (rows.min() ?? 0, rows.max() ?? 0)
+            #expect(smallest > 0 && Double(largest) / Double(smallest) <= 2.5, "\(table): chunk rows \(rows)")
+        }
+    }
+
     @Test("compressed single streams decode with the stock zstd and gunzip to the plain bytes", arguments: ["zstd", "gzip:1"])
     func compressedStreams(format: String) throws {
         try Fixtures.loadSakila()

@@ -16,37 +16,47 @@ struct TableChunkerTests {
         #expect(TableChunker.pieces(estimatedBytes: 1 << 40, chunkSize: 0) == 1, "--chunk-size 0: never cut")
     }
 
-    @Test("integer boundaries: even, strictly increasing, inside the key's range")
+    @Test("integer boundaries: even, strictly increasing, inside the key's range, exact over BIGINT UNSIGNED")
     func integerBoundaries() {
-        #expect(TableChunker.integerBoundaries(minimum: 1, maximum: 1000, pieces: 4).map { text($0)! } == ["251", "501", "751"])
+        #expect(TableChunker.integerBoundaries(minimum: 1, maximum: 1000, pieces: 4) == [251, 501, 751])
         #expect(TableChunker.integerBoundaries(minimum: 5, maximum: 5, pieces: 8).isEmpty, "one value: one piece")
         // Fewer values than pieces: each boundary once.
-        #expect(TableChunker.integerBoundaries(minimum: 0, maximum: 2, pieces: 10).map { text($0)! } == ["1", "2"])
-        #expect(TableChunker.integerBoundaries(minimum: -100, maximum: 100, pieces: 2).map { text($0)! } == ["0"])
+        #expect(TableChunker.integerBoundaries(minimum: 0, maximum: 2, pieces: 10) == [1, 2])
+        #expect(TableChunker.integerBoundaries(minimum: -100, maximum: 100, pieces: 2) == [0])
         var random = SeededRandom(state: 5)
         for _ in 0..<100 {
-            let minimum = Double(Int64.random(in: -1_000_000_000...1_000_000_000, using: &random))
-            let maximum = minimum + Double(Int64.random(in: 0...5_000_000_000, using: &random))
+            let minimum = Int128(Int64.random(in: -1_000_000_000...1_000_000_000, using: &random))
+            let maximum = minimum + Int128(Int64.random(in: 0...5_000_000_000, using: &random))
             let pieces = Int.random(in: 2...600, using: &random)
-            let values = TableChunker.integerBoundaries(minimum: minimum, maximum: maximum, pieces: pieces).map { Double(text($0)!)! }
+            let values = TableChunker.integerBoundaries(minimum: minimum, maximum: maximum, pieces: pieces)
             #expect(values.count <= pieces - 1)
             #expect(zip(values, values.dropFirst()).allSatisfy { $0 < $1 })
             #expect(values.allSatisfy { $0 > minimum && $0 <= maximum })
         }
-        // An unsigned BIGINT's whole range.
-        let wide = TableChunker.integerBoundaries(minimum: 0, maximum: Double(UInt64.max), pieces: 4).map { text($0)! }
-        #expect(wide.count == 3 && wide.allSatisfy { !$0.contains("e") && !$0.contains(".") })
+        // BIGINT's and BIGINT UNSIGNED's whole ranges, to the last unit.
+        #expect(TableChunker.integerBoundaries(minimum: 0, maximum: Int128(UInt64.max), pieces: 4)
+                == [4_611_686_018_427_387_904, 9_223_372_036_854_775_808, 13_835_058_055_282_163_712])
+        #expect(TableChunker.integerBoundaries(minimum: Int128(Int64.min), maximum: Int128(Int64.max), pieces: 2) == [0])
     }
 
-    @Test("ranges cover every value once: below the first boundary, between each pair, from the last on")
+    @Test("ranges cover every value once: below the first boundary, between each pair, from the last on; composite keys as tuples")
     func ranges() {
-        let ranges = TableChunker.ranges(on: "id", boundaries: ["10", "20"]).map(text)
+        let ranges = TableChunker.ranges(on: ["id"], boundaries: [["10"], ["20"]]).map(text)
         #expect(ranges == ["`id` < 10", "`id` >= 10 AND `id` < 20", "`id` >= 20"])
-        #expect(TableChunker.ranges(on: "id", boundaries: []).count == 1)
-        #expect(TableChunker.ranges(on: "id", boundaries: []).first! == nil)
+        #expect(TableChunker.ranges(on: ["id"], boundaries: []).count == 1)
+        #expect(TableChunker.ranges(on: ["id"], boundaries: []).first! == nil)
         // The key's name is quoted byte by byte: a backtick and a combining mark stay inside.
         let hostile = SQLName(bytes: Array("a`\u{301}x".utf8))
-        #expect(text(TableChunker.ranges(on: hostile, boundaries: ["1"])[0]) == "`a``\u{301}x` < 1")
+        #expect(text(TableChunker.ranges(on: [hostile], boundaries: [["1"]])[0]) == "`a``\u{301}x` < 1")
+        // A boundary is a prefix of the key: (1) starts every row with a = 1, (1, 'm') the
+        // rows from (1, 'm') on.
+        let composite = TableChunker.ranges(on: ["a", "b"], boundaries: [["1"], ["1", "'m'"], ["2"]]).map(text)
+        #expect(composite == [
+            "`a` < 1",
+            "`a` >= 1 AND (`a` < 1 OR (`a` = 1 AND `b` < 'm'))",
+            "(`a` > 1 OR (`a` = 1 AND `b` >= 'm')) AND `a` < 2",
+            "`a` >= 2",
+        ])
     }
 
     @Test("string probes: between the bounds, in order, printable for text; binary keys as hex literals")

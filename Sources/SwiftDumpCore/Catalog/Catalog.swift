@@ -105,8 +105,9 @@ struct Catalog {
     }
 
     /// The key a table can be cut into ranges by: the primary key, else the first unique key
-    /// whose columns are all NOT NULL (so every row has exactly one place). Nil without one.
-    func chunkKey(of table: TableID) throws -> [SQLName]? {
+    /// whose columns are all NOT NULL (so every row has exactly one place), with its index's
+    /// name. Nil without one.
+    func chunkKey(of table: TableID) throws -> (index: SQLName, columns: [SQLName])? {
         let rows = try connection.query("""
             SELECT INDEX_NAME, COLUMN_NAME, NULLABLE FROM INFORMATION_SCHEMA.STATISTICS \
             WHERE TABLE_SCHEMA = \(literal: table.database) AND TABLE_NAME = \(literal: table.table) AND NON_UNIQUE = 0 \
@@ -119,23 +120,34 @@ struct Catalog {
             keys[keys.count - 1].columns.append(row.name(1) ?? "")
             if row.string(2) == "YES" { keys[keys.count - 1].nullable = true }
         }
-        return keys.first { !$0.nullable }?.columns
+        return keys.first { !$0.nullable }.map { ($0.name, $0.columns) }
     }
 
-    /// The smallest and largest value of `column` (index lookups on a key's first column);
-    /// nil for an empty table.
-    func bounds(of column: SQLName, in table: TableID) throws -> (low: [UInt8], high: [UInt8])? {
-        let row = try connection.query("SELECT MIN(\(identifier: column)), MAX(\(identifier: column)) FROM \(qualified: table)").rows.first
+    /// The smallest and largest value of `column` among the rows `condition` selects (index
+    /// lookups when it fixes the key's columns before `column`); nil when it selects none.
+    func bounds(of column: SQLName, in table: TableID, where condition: SQLText?) throws -> (low: [UInt8], high: [UInt8])? {
+        var query: SQLText = "SELECT MIN(\(identifier: column)), MAX(\(identifier: column)) FROM \(qualified: table)"
+        if let condition { query += " WHERE \(sql: condition)" }
+        let row = try connection.query(query).rows.first
         guard let low = row?[0], let high = row?[1] else { return nil }
         return (low, high)
     }
 
-    /// The first value of `column` at or above `probe` and above `previous`: one index dive.
-    func firstValue(of column: SQLName, in table: TableID, atLeast probe: SQLText, above previous: SQLText?) throws -> [UInt8]? {
-        var query: SQLText = "SELECT \(identifier: column) FROM \(qualified: table) WHERE \(identifier: column) >= \(sql: probe)"
-        if let previous { query += " AND \(identifier: column) > \(sql: previous)" }
-        query += " ORDER BY \(identifier: column) LIMIT 1"
-        return try connection.query(query).rows.first?[0]
+    /// The first value of `column` in key order among the rows `condition` selects: one index dive.
+    func firstValue(of column: SQLName, in table: TableID, where condition: SQLText) throws -> [UInt8]? {
+        try connection.query("""
+            SELECT \(identifier: column) FROM \(qualified: table) WHERE \(sql: condition) ORDER BY \(identifier: column) LIMIT 1
+            """).rows.first?[0]
+    }
+
+    /// The optimizer's estimate of the rows `condition` selects through `index`: a few index
+    /// dives, never a scan (InnoDB's records_in_range; rough, but alike for alike ranges).
+    func estimatedRows(in table: TableID, index: SQLName, where condition: SQLText?) throws -> Double {
+        var query: SQLText = "EXPLAIN SELECT 1 FROM \(qualified: table) FORCE INDEX (\(identifier: index))"
+        if let condition { query += " WHERE \(sql: condition)" }
+        let result = try connection.query(query)
+        guard let column = result.columnIndex("rows"), let row = result.rows.first else { return 0 }
+        return Double(row.string(column) ?? "") ?? 0
     }
 
     /// The kinds `SHOW CREATE` takes.
