@@ -330,29 +330,30 @@ struct RestoreScheduleTests {
         }
     }
 
-    @Test("25,000 tables: every item runs once, in order, with a bounded number of decisions")
-    func manyTables() {
+    /// Schedules `count` tables of three items each (CREATE, rows, deferred indexes) on
+    /// `workers` and runs them all: every item once, CREATEs in order. Returns the decisions
+    /// and table refreshes it took.
+    func scheduleTables(_ count: Int, workers: Int) -> (items: Int, decisions: Int, refreshes: Int) {
         var workload = Workload()
-        for index in 0..<25_000 {
+        for index in 0..<count {
             let table = TableID(database: "d", table: SQLName("t\(index)"))
             workload.add(.ordered(schema: true), table)
             workload.add(.data, table)
             workload.add(.ordered(schema: false), table)
         }
-        var schedule = RestoreSchedule(workers: 4)
+        var schedule = RestoreSchedule(workers: workers)
         for item in workload.items { schedule.add(item) }
         schedule.finishFeeding()
         var done = 0
         var decisions = 0
         var stopped = Set<Int>()
         var lastSchema = -1
-        while stopped.count < 4 {
-            for worker in 0..<4 where !stopped.contains(worker) {
+        while stopped.count < workers {
+            for worker in 0..<workers where !stopped.contains(worker) {
                 decisions += 1
                 switch schedule.next(worker: worker) {
                 case .run(let item):
-                    if case .ordered(schema: true) = item.kind {
-                        guard case .statements(_, let source) = item.work, let number = Int(source) else { return }
+                    if case .ordered(schema: true) = item.kind, case .statements(_, let source) = item.work, let number = Int(source) {
                         #expect(number > lastSchema)
                         lastSchema = number
                     }
@@ -368,8 +369,21 @@ struct RestoreScheduleTests {
             }
         }
         #expect(done == workload.items.count)
-        // Each item is one decision, plus a commit or a wait now and then: nothing is retried
-        // table by table.
-        #expect(decisions < 3 * workload.items.count, "\(decisions) decisions for \(workload.items.count) items")
+        #expect(lastSchema == 3 * (count - 1), "every CREATE ran (the items are numbered in the order added)")
+        return (workload.items.count, decisions, schedule.refreshes)
+    }
+
+    @Test("10,000 and 100,000 tables: every item runs once, in order; the work per item is the same at both sizes")
+    func manyTables() {
+        let small = scheduleTables(10_000, workers: 2)
+        let large = scheduleTables(100_000, workers: 2)
+        for run in [small, large] {
+            // Each item is one decision, plus a commit or a wait now and then, and a few table
+            // refreshes: nothing is retried table by table, nothing scans every table.
+            #expect(run.decisions < 3 * run.items, "\(run.decisions) decisions for \(run.items) items")
+            #expect(run.refreshes < 4 * run.items, "\(run.refreshes) refreshes for \(run.items) items")
+        }
+        let perItem = (Double(large.refreshes) / Double(large.items)) / (Double(small.refreshes) / Double(small.items))
+        #expect(perItem < 1.05, "refreshes per item grew \(perItem)x from 10,000 to 100,000 tables")
     }
 }

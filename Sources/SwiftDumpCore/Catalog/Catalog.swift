@@ -6,6 +6,13 @@ import MariaDBClient
 /// binary`, as mariadb-dump reads them, so no text is converted on its way into the dump.
 struct Catalog {
     let connection: Connection
+    /// Answers read for a whole database in one query, then kept for each table's turn: a
+    /// database of 10,000 tables costs one round trip for its columns, not 10,000.
+    private let perDatabase = PerDatabaseAnswers()
+
+    init(connection: Connection) {
+        self.connection = connection
+    }
 
     enum ObjectKind: Equatable {
         case table
@@ -66,19 +73,29 @@ struct Catalog {
         try connection.query("SHOW DATABASES").rows.compactMap { $0.name(0) }
     }
 
-    /// The columns of a table in their order.
+    /// The columns of a table in their order: read for its whole database at the first table
+    /// asked about (a table made since, with --skip-ddl-lock, is read on its own).
     func columns(of table: TableID) throws -> [ColumnInfo] {
+        if perDatabase.columns[table.database] == nil {
+            var byTable: [SQLName: [ColumnInfo]] = [:]
+            for (name, column) in try readColumns(where: "TABLE_SCHEMA = \(literal: table.database)") { byTable[name, default: []].append(column) }
+            perDatabase.columns[table.database] = byTable
+        }
+        if let columns = perDatabase.columns[table.database]?[table.table] { return columns }
+        return try readColumns(where: "TABLE_SCHEMA = \(literal: table.database) AND TABLE_NAME = \(literal: table.table)").map(\.column)
+    }
+
+    private func readColumns(where condition: SQLText) throws -> [(table: SQLName, column: ColumnInfo)] {
         try connection.query("""
-            SELECT COLUMN_NAME, EXTRA, COLUMN_DEFAULT, GENERATION_EXPRESSION, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS \
-            WHERE TABLE_SCHEMA = \(literal: table.database) AND TABLE_NAME = \(literal: table.table) \
-            ORDER BY ORDINAL_POSITION
+            SELECT TABLE_NAME, COLUMN_NAME, EXTRA, COLUMN_DEFAULT, GENERATION_EXPRESSION, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS \
+            WHERE \(sql: condition) ORDER BY TABLE_NAME, ORDINAL_POSITION
             """).rows.compactMap { row in
-            guard let name = row.name(0) else { return nil }
-            let extra = row.string(1) ?? ""
-            let generation = row.string(3) ?? ""
-            return ColumnInfo(name: name, isGenerated: extra.contains("GENERATED"), isInvisible: extra.contains("INVISIBLE"),
-                              defaultUsesSequence: (row.string(2) ?? "").lowercased().contains("nextval("),
-                              isRowPeriod: generation == "ROW START" || generation == "ROW END", dataType: row.string(4) ?? "")
+            guard let table = row.name(0), let name = row.name(1) else { return nil }
+            let extra = row.string(2) ?? ""
+            let generation = row.string(4) ?? ""
+            return (table, ColumnInfo(name: name, isGenerated: extra.contains("GENERATED"), isInvisible: extra.contains("INVISIBLE"),
+                                      defaultUsesSequence: (row.string(3) ?? "").lowercased().contains("nextval("),
+                                      isRowPeriod: generation == "ROW START" || generation == "ROW END", dataType: row.string(5) ?? ""))
         }
     }
 
@@ -179,13 +196,23 @@ struct Catalog {
     /// The triggers on a table in the server's order (by event, then ACTION_ORDER, which a
     /// restore recreates by creating them in this order), each as its `SHOW CREATE TRIGGER` row
     /// (name, sql_mode, statement, character_set_client, collation_connection, db collation).
+    ///
+    /// The names are read for the whole database at the first table asked about (each table's
+    /// in the server's order); a table without triggers costs no round trip.
     func triggers(on table: TableID) throws -> [ResultRow] {
-        try binaryResults {
-            let names = try connection.query("""
-                SELECT TRIGGER_NAME FROM INFORMATION_SCHEMA.TRIGGERS \
-                WHERE EVENT_OBJECT_SCHEMA = \(literal: table.database) AND EVENT_OBJECT_TABLE = \(literal: table.table)
-                """).rows.compactMap { $0.name(0) }
-            return try names.compactMap { name in
+        if perDatabase.triggers[table.database] == nil {
+            var byTable: [SQLName: [SQLName]] = [:]
+            for row in try connection.query("""
+                SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM INFORMATION_SCHEMA.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = \(literal: table.database)
+                """).rows {
+                if let on = row.name(0), let name = row.name(1) { byTable[on, default: []].append(name) }
+            }
+            perDatabase.triggers[table.database] = byTable
+        }
+        let names = perDatabase.triggers[table.database]?[table.table] ?? []
+        guard !names.isEmpty else { return [] }
+        return try binaryResults {
+            try names.compactMap { name in
                 try connection.query("SHOW CREATE TRIGGER \(qualified: TableID(database: table.database, table: name))").rows.first
             }
         }
@@ -252,6 +279,12 @@ struct Catalog {
         try connection.execute("SET SESSION character_set_results = @@character_set_client")
         return try result.get()
     }
+}
+
+/// What ``Catalog`` read per database: a class, so every copy of a catalog shares it.
+private final class PerDatabaseAnswers {
+    var columns: [SQLName: [SQLName: [Catalog.ColumnInfo]]] = [:]
+    var triggers: [SQLName: [SQLName: [SQLName]]] = [:]
 }
 
 @available(*, unavailable, message: "a Catalog asks its questions on the connection of the thread that made it")

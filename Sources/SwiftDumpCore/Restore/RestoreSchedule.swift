@@ -156,6 +156,9 @@ struct RestoreSchedule {
     private var nextSchema = 0
     private var schemaCount = 0
     private(set) var feeding = true
+    /// Tables looked at again so far (each a few O(log n) set operations): the work decisions
+    /// cost, which tests compare with the items scheduled.
+    private(set) var refreshes = 0
     private(set) var failure: (any Error)?
     private var queuedBytes = 0
     private var running = 0
@@ -370,6 +373,7 @@ struct RestoreSchedule {
 
     /// Puts `key` where its state says, after anything about it changed.
     private mutating func refresh(_ key: TableID) {
+        refreshes += 1
         guard var table = tables[key] else { return }
         let placement = placement(of: table, key)
         if placement != table.placement {
