@@ -92,73 +92,77 @@ struct DurabilityTests {
         return database
     }
 
-    @Test("a directory dump syncs every file, then its directories, then the manifest, then the directory again")
-    func directoryDump() throws {
+    /// Runs `body` with the test database and a new scratch directory, both removed after.
+    func withDatabaseAndScratch(_ body: (_ database: String, _ scratch: URL) throws -> Void) throws {
         let database = try makeDatabase()
         defer { _ = try? TestServer.connect().execute("DROP DATABASE `\(database)`") }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swiftdump-durable-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let root = scratch.appendingPathComponent("dump").path
-        for threads in ["1", "2"] {
-            for compression in [[], ["--compress-output=zstd:3"]] {
-                try? FileManager.default.removeItem(atPath: root)
-                let (outcome, events) = try tracedDump(["--format=dir", "--threads", threads, "-o", root, database] + compression,
-                                                       in: scratch)
-                #expect(outcome.status == 0, "\(outcome.standardErrorText)")
-                let manifest = root + "/manifest.json"
-                let manifestRename = try #require(Self.renameIndex(to: manifest, in: events), "the manifest was never renamed into place")
-                let files = try FileManager.default.subpathsOfDirectory(atPath: root).map { root + "/" + $0 }
-                    .filter { (try? FileManager.default.attributesOfItem(atPath: $0)[.type] as? FileAttributeType) == .typeRegular }
-                #expect(files.count >= 6, "\(files)")
-                for file in files where file != manifest {
-                    let synced = Self.lastSync(of: file, in: events)
-                    #expect(synced != nil && synced! < manifestRename, "\(file) synced at \(String(describing: synced)), manifest at \(manifestRename)")
-                    #expect((Self.renameIndex(to: file, in: events) ?? .max) < manifestRename, "\(file) renamed before the manifest")
+        try body(database, scratch)
+    }
+
+    @Test("a directory dump syncs every file, then its directories, then the manifest, then the directory again")
+    func directoryDump() throws {
+        try withDatabaseAndScratch { database, scratch in
+            let root = scratch.appendingPathComponent("dump").path
+            for threads in ["1", "2"] {
+                for compression in [[], ["--compress-output=zstd:3"]] {
+                    try? FileManager.default.removeItem(atPath: root)
+                    let (outcome, events) = try tracedDump(["--format=dir", "--threads", threads, "-o", root, database] + compression,
+                                                           in: scratch)
+                    #expect(outcome.status == 0, "\(outcome.standardErrorText)")
+                    let manifest = root + "/manifest.json"
+                    let manifestRename = try #require(Self.renameIndex(to: manifest, in: events), "the manifest was never renamed into place")
+                    let files = try FileManager.default.subpathsOfDirectory(atPath: root).map { root + "/" + $0 }
+                        .filter { (try? FileManager.default.attributesOfItem(atPath: $0)[.type] as? FileAttributeType) == .typeRegular }
+                    #expect(files.count >= 6, "\(files)")
+                    for file in files where file != manifest {
+                        let synced = Self.lastSync(of: file, in: events)
+                        #expect(synced != nil && synced! < manifestRename, "\(file) synced at \(String(describing: synced)), manifest at \(manifestRename)")
+                        #expect((Self.renameIndex(to: file, in: events) ?? .max) < manifestRename, "\(file) renamed before the manifest")
+                    }
+                    let manifestSync = try #require(Self.lastSync(of: manifest, in: events))
+                    #expect(manifestSync < manifestRename, "the manifest's bytes are synced before its name")
+                    // Every directory after the last name made in it and before the manifest; the
+                    // root (and its parent, which gained the root) once more after the manifest.
+                    for directory in Set(files.map { ($0 as NSString).deletingLastPathComponent }) {
+                        let lastRenameInside = events.lastIndex { event in
+                            if case let .rename(_, to) = event { return (to as NSString).deletingLastPathComponent == directory && to != manifest }
+                            return false
+                        } ?? 0
+                        let synced = events.indices.filter { events[$0] == .sync(directory) }
+                        #expect(synced.contains { $0 > lastRenameInside && $0 < manifestRename }, "\(directory) synced after its files' names")
+                    }
+                    #expect(events[manifestRename...].contains(.sync(root)), "the root synced after the manifest's rename")
+                    #expect(events[manifestRename...].contains(.sync(scratch.path)), "the root's parent synced: it holds the new root")
+                    // The large table's file was written back while it was written, not only at the end.
+                    #expect(!compression.isEmpty || events.contains { if case let .writeBack(path) = $0 { return path.contains("/big.") } else { return false } },
+                            "no early write-back of the large table (threads \(threads), \(compression))")
                 }
-                let manifestSync = try #require(Self.lastSync(of: manifest, in: events))
-                #expect(manifestSync < manifestRename, "the manifest's bytes are synced before its name")
-                // Every directory after the last name made in it and before the manifest; the
-                // root (and its parent, which gained the root) once more after the manifest.
-                for directory in Set(files.map { ($0 as NSString).deletingLastPathComponent }) {
-                    let lastRenameInside = events.lastIndex { event in
-                        if case let .rename(_, to) = event { return (to as NSString).deletingLastPathComponent == directory && to != manifest }
-                        return false
-                    } ?? 0
-                    let synced = events.indices.filter { events[$0] == .sync(directory) }
-                    #expect(synced.contains { $0 > lastRenameInside && $0 < manifestRename }, "\(directory) synced after its files' names")
-                }
-                #expect(events[manifestRename...].contains(.sync(root)), "the root synced after the manifest's rename")
-                #expect(events[manifestRename...].contains(.sync(scratch.path)), "the root's parent synced: it holds the new root")
-                // The large table's file was written back while it was written, not only at the end.
-                #expect(!compression.isEmpty || events.contains { if case let .writeBack(path) = $0 { return path.contains("/big.") } else { return false } },
-                        "no early write-back of the large table (threads \(threads), \(compression))")
             }
         }
     }
 
     @Test("-r FILE is synced before it is renamed onto FILE, and its directory after; write-back starts while it is written")
     func resultFile() throws {
-        let database = try makeDatabase()
-        defer { _ = try? TestServer.connect().execute("DROP DATABASE `\(database)`") }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swiftdump-durable-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        for (name, threads) in [("dump.sql", "1"), ("dump.sql", "2"), ("dump.sql.zst", "2")] {
-            let path = scratch.appendingPathComponent(name).path
-            try? FileManager.default.removeItem(atPath: path)
-            let (outcome, events) = try tracedDump(["--threads", threads, "-r", path, database], in: scratch)
-            #expect(outcome.status == 0, "\(outcome.standardErrorText)")
-            #expect(FileManager.default.fileExists(atPath: path))
-            let rename = try #require(Self.renameIndex(to: path, in: events), "\(name) never renamed into place")
-            guard case let .rename(from, _) = events[rename] else { continue }
-            #expect(from.hasPrefix(path + ".swiftdump-partial-"))
-            let synced = try #require(Self.lastSync(of: path, in: events), "\(name) never synced")
-            #expect(synced < rename, "\(name): synced after its rename")
-            #expect(events[rename...].contains(.sync(scratch.path)), "\(name): its directory not synced after the rename")
-            let writeBacks = events[..<synced].filter { if case let .writeBack(written) = $0 { return written == from } else { return false } }
-            if !name.hasSuffix(".zst") {
-                #expect(writeBacks.count >= 2, "\(name), \(threads) threads: \(writeBacks.count) early write-backs of 24 MB")
+        try withDatabaseAndScratch { database, scratch in
+            for (name, threads) in [("dump.sql", "1"), ("dump.sql", "2"), ("dump.sql.zst", "2")] {
+                let path = scratch.appendingPathComponent(name).path
+                try? FileManager.default.removeItem(atPath: path)
+                let (outcome, events) = try tracedDump(["--threads", threads, "-r", path, database], in: scratch)
+                #expect(outcome.status == 0, "\(outcome.standardErrorText)")
+                #expect(FileManager.default.fileExists(atPath: path))
+                let rename = try #require(Self.renameIndex(to: path, in: events), "\(name) never renamed into place")
+                guard case let .rename(from, _) = events[rename] else { continue }
+                #expect(from.hasPrefix(path + ".swiftdump-partial-"))
+                let synced = try #require(Self.lastSync(of: path, in: events), "\(name) never synced")
+                #expect(synced < rename, "\(name): synced after its rename")
+                #expect(events[rename...].contains(.sync(scratch.path)), "\(name): its directory not synced after the rename")
+                let writeBacks = events[..<synced].filter { if case let .writeBack(written) = $0 { return written == from } else { return false } }
+                if !name.hasSuffix(".zst") {
+                    #expect(writeBacks.count >= 2, "\(name), \(threads) threads: \(writeBacks.count) early write-backs of 24 MB")
+                }
             }
         }
     }

@@ -210,9 +210,15 @@ struct FaultTests {
         defer { server.stop() }
         let running = try StockTools.startSwiftrestore(["-j", "2", "--commit-size=1M", "--database", "restored", path], socket: server.socket)
         let target = try server.connect()
-        // Once every row of table a is committed, and b under way.
+        // Once every row of table a is committed and its deferred index is back, and b under way.
+        func hasIndex(_ table: String, on connection: Connection) -> Bool {
+            ((try? connection.query("""
+                SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'restored' AND TABLE_NAME = '\(table)' AND INDEX_NAME = 'k'
+                """))?.rows.first?.string(0) ?? "0") != "0"
+        }
         #expect(try Self.wait(seconds: 120) {
-            (try? Self.counts("restored.a", on: target))?.rows == Self.rows && (try? Self.counts("restored.b", on: target))?.rows ?? 0 > 0
+            (try? Self.counts("restored.a", on: target))?.rows == Self.rows && hasIndex("a", on: target)
+                && (try? Self.counts("restored.b", on: target))?.rows ?? 0 > 0
         }, "the restore reached table b")
         server.kill()
         let outcome = running.wait(timeout: 120)
@@ -225,7 +231,10 @@ struct FaultTests {
         for table in ["a", "b", "c"] {
             let listed = complete.contains("`restored`.`\(table)`")
             let counts = (try? Self.counts("restored.\(table)", on: restored)) ?? (rows: 0, distinct: 0)
-            if listed { #expect(counts.rows == Self.rows && counts.distinct == Self.rows, "\(table) is called complete but has \(counts.rows) rows") }
+            if listed {
+                #expect(counts.rows == Self.rows && counts.distinct == Self.rows, "\(table) is called complete but has \(counts.rows) rows")
+                #expect(hasIndex(table, on: restored), "\(table) is called complete without its deferred index")
+            }
             if counts.rows != Self.rows { #expect(!listed, "\(table) has \(counts.rows) rows and is called complete") }
         }
         #expect(complete.contains("`restored`.`a`"), "table a was loaded before the kill: \(report)")
