@@ -100,7 +100,7 @@ struct TableDefinitions {
         if value < tokens.count && tokens[value].kind == .symbol && options[tokens[value].range.lowerBound] == UInt8(ascii: "=") { value += 1 }
         guard value < tokens.count else { return nil }
         let name = options.withUnsafeBytes { SQLLexer.unquotedIdentifier(UnsafeRawBufferPointer(rebasing: $0[tokens[value].range])) }
-        return String(decoding: name, as: UTF8.self).uppercased()
+        return SQLLexer.keyword(name)
     }
 
     /// True if definition `index` starts with the keywords `words` (uppercase).
