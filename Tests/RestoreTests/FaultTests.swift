@@ -208,7 +208,8 @@ struct FaultTests {
         try #require(dump.status == 0, "\(dump.standardErrorText)")
         let server = try ScratchServer()
         defer { server.stop() }
-        let running = try StockTools.startSwiftrestore(["-j", "2", "--commit-size=1M", "--database", "restored", path], socket: server.socket)
+        let running = try StockTools.startSwiftrestore(["-j", "2", "--commit-size=1M", "--defer-indexes-min-size=0", "--database", "restored", path],
+                                                       socket: server.socket)
         let target = try server.connect()
         // Once every row of table a is committed and its deferred index is back, and b under way.
         func hasIndex(_ table: String, on connection: Connection) -> Bool {

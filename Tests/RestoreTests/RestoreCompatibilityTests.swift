@@ -128,7 +128,8 @@ struct RestoreCompatibilityTests {
             : try StockTools.swiftdump(["-R", "-E", "--chunk-size=32K"] + (format == "dir" ? ["--format=dir", "-o", path] : ["-r", path]) + ["sakila"])
         try #require(dump.status == 0, "\(dump.standardErrorText)")
         let connection = try TestServer.connect()
-        for options in [[], ["--no-defer-indexes"]] {
+        // sakila's tables are small: deferred all the same (--defer-indexes-min-size=0).
+        for options in [["--defer-indexes-min-size=0"], ["--no-defer-indexes"]] {
             let target = "t_defer_\(UInt32.random(in: 0..<UInt32.max))"
             defer { _ = try? TestServer.connect().execute("DROP DATABASE IF EXISTS `\(target)`") }
             let restore = try StockTools.swiftrestore(["-j", "4", "--database", target, "--verify"] + options + [path])
@@ -166,15 +167,80 @@ struct RestoreCompatibilityTests {
             """
         let target = "t_defer_fail_\(UInt32.random(in: 0..<UInt32.max))"
         defer { _ = try? TestServer.connect().execute("DROP DATABASE IF EXISTS `\(target)`") }
-        let failed = try StockTools.swiftrestore(["-j", "2", "--database", target, "-"], input: Array(dump.utf8))
+        let failed = try StockTools.swiftrestore(["-j", "2", "--database", target, "--defer-indexes-min-size=0", "-"], input: Array(dump.utf8))
         #expect(failed.status == 2, "\(failed.status): \(failed.standardErrorText)")
         #expect(failed.standardErrorText.contains("ALTER TABLE `orders` ADD KEY `by_note` (`note`)"), "\(failed.standardErrorText)")
         #expect(failed.standardErrorText.contains("(the deferred indexes of `\(target)`.`orders`)"), "\(failed.standardErrorText)")
         #expect(failed.standardErrorText.contains("1072") || failed.standardErrorText.contains("doesn't exist"), "\(failed.standardErrorText)")
         _ = try TestServer.connect().execute("DROP DATABASE IF EXISTS `\(target)`")
-        let loaded = try StockTools.swiftrestore(["-j", "2", "--database", target, "--no-defer-indexes", "-"], input: Array(dump.utf8))
-        #expect(loaded.status == 0, "\(loaded.standardErrorText)")
-        #expect(try TestServer.connect().query("SELECT COUNT(*) FROM `\(target)`.orders").rows[0].string(0) == "3")
+        // A table this small keeps its indexes by default: it loads as with --no-defer-indexes.
+        for options in [["--no-defer-indexes"], []] {
+            _ = try TestServer.connect().execute("DROP DATABASE IF EXISTS `\(target)`")
+            let loaded = try StockTools.swiftrestore(["-j", "2", "--database", target] + options + ["-"], input: Array(dump.utf8))
+            #expect(loaded.status == 0, "\(options): \(loaded.standardErrorText)")
+            #expect(try TestServer.connect().query("SELECT COUNT(*) FROM `\(target)`.orders").rows[0].string(0) == "3")
+        }
+    }
+
+    @Test("into an empty database the dump's DROP TABLE IF EXISTS are left out, and only tables of --defer-indexes-min-size rows wait for their indexes; into a database holding other tables every DROP runs",
+          arguments: ["stream", "dir", "mariadb-dump"])
+    func dropsAndDeferralBySize(format: String) throws {
+        let source = try TestServer.makeDatabase("sized")
+        defer { _ = try? TestServer.connect().execute("DROP DATABASE `\(source)`") }
+        let connection = try TestServer.connect(database: source)
+        // `big`: about 1.4 MB of INSERTs; five small tables of three rows. Each has a secondary index.
+        try connection.execute("CREATE TABLE big (id INT NOT NULL PRIMARY KEY, k INT NOT NULL, c CHAR(100) NOT NULL, KEY by_k (k)) ENGINE=InnoDB")
+        try connection.execute("INSERT INTO big SELECT seq, seq % 97, REPEAT('x', 100) FROM seq_1_to_12000")
+        let small = (0..<5).map { "small\($0)" }
+        for table in small {
+            try connection.execute("CREATE TABLE \(table) (id INT NOT NULL PRIMARY KEY, v INT NOT NULL, KEY by_v (v)) ENGINE=InnoDB")
+            try connection.execute("INSERT INTO \(table) VALUES (1, 10), (2, 20), (3, 30)")
+        }
+        let path = scratchPath("sized")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let dump = format == "mariadb-dump"
+            ? try StockTools.dump(["-r", path, source])
+            : try StockTools.swiftdump((format == "dir" ? ["--format=dir", "-o", path] : ["-r", path]) + [source])
+        try #require(dump.status == 0, "\(dump.standardErrorText)")
+
+        // A server of the test's own: its statement counters count this restore's statements only.
+        let server = try ScratchServer()
+        defer { server.stop() }
+        let target = try server.connect()
+        func counters() throws -> (drops: Int, alters: Int) {
+            let rows = try target.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_drop_table', 'Com_alter_table')").rows
+            let values = Dictionary(uniqueKeysWithValues: rows.map { ($0.string(0) ?? "", Int($0.string(1) ?? "") ?? -1) })
+            return (values["Com_drop_table"] ?? -1, values["Com_alter_table"] ?? -1)
+        }
+        func expectSameTables(_ database: String) throws {
+            for table in ["big"] + small {
+                let original = try connection.query("SHOW CREATE TABLE `\(table)`").rows[0].string(1)
+                #expect(try target.query("SHOW CREATE TABLE `\(database)`.`\(table)`").rows[0].string(1) == original, "\(format) \(database).\(table)")
+                let rows = try connection.query("SELECT COUNT(*), SUM(CRC32(CONCAT_WS(',', id, \(table == "big" ? "k, c" : "v")))) FROM `\(table)`").rows[0]
+                let restored = try target.query("SELECT COUNT(*), SUM(CRC32(CONCAT_WS(',', id, \(table == "big" ? "k, c" : "v")))) FROM `\(database)`.`\(table)`").rows[0]
+                #expect(restored.string(0) == rows.string(0) && restored.string(1) == rows.string(1), "\(format) \(database).\(table)")
+            }
+        }
+
+        // A single stream brackets each table's rows with ALTER TABLE ... DISABLE KEYS / ENABLE KEYS.
+        let keyToggles = format == "dir" ? 0 : 2 * (1 + small.count)
+        let before = try counters()
+        let restore = try StockTools.swiftrestore(["-j", "2", "--database", "fresh", "--defer-indexes-min-size=1M", path], socket: server.socket)
+        #expect(restore.status == 0, "\(restore.standardErrorText)")
+        let after = try counters()
+        #expect(after.drops - before.drops == 0, "\(format): DROP TABLE sent into an empty database")
+        #expect(after.alters - before.alters == keyToggles + 1, "\(format): one ALTER TABLE, big's deferred index")
+        try expectSameTables("fresh")
+
+        try target.execute("CREATE DATABASE holding")
+        try target.execute("CREATE TABLE holding.keep_me (id INT PRIMARY KEY)")
+        let again = try StockTools.swiftrestore(["-j", "2", "--database", "holding", path], socket: server.socket)
+        #expect(again.status == 0, "\(again.standardErrorText)")
+        let last = try counters()
+        #expect(last.drops - after.drops == 6, "\(format): the dump's six DROP TABLE IF EXISTS")
+        #expect(last.alters - after.alters == keyToggles, "\(format): 1.4 MB of rows is below the default 16M: nothing deferred")
+        try expectSameTables("holding")
+        #expect(try target.query("SHOW TABLES FROM holding LIKE 'keep_me'").rows.count == 1)
     }
 
     @Test("--list prints the databases, tables with rows, and objects without connecting")

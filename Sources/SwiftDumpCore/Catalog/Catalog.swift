@@ -68,6 +68,13 @@ struct Catalog {
             """).rows.compactMap { $0.name(0) }
     }
 
+    /// Whether `database` holds no table, view or sequence (or does not exist).
+    func holdsNothing(_ database: SQLName) throws -> Bool {
+        try connection.query("""
+            SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = \(literal: database)
+            """).rows.first?.string(0) == "0"
+    }
+
     /// Every database's name, in the server's order.
     func databases() throws -> [SQLName] {
         try connection.query("SHOW DATABASES").rows.compactMap { $0.name(0) }

@@ -27,6 +27,8 @@ protocol RestoreInput {
     func listing() -> String
     /// The tables the dump creates, each with whether the dump drops it first itself.
     func createdTables(map: DatabaseMap) throws -> [(table: TableID, dropsFirst: Bool)]
+    /// Bytes of rows (INSERT statements) per table, for index deferral.
+    func rowBytes(map: DatabaseMap) -> [TableID: UInt64]
     /// Databases the dump fills without creating them.
     func databasesNotCreated(map: DatabaseMap) -> [SQLName]
     /// The dump's own session settings (character set, time zone, sql_mode).
@@ -97,6 +99,15 @@ struct StreamInput: RestoreInput {
         }
     }
 
+    func rowBytes(map: DatabaseMap) -> [TableID: UInt64] {
+        var bytes: [TableID: UInt64] = [:]
+        for table in scan.tables {
+            guard let database = table.database.map({ map.map($0) }) ?? map.target else { continue }
+            bytes[TableID(database: database, table: table.name), default: 0] += table.bytes
+        }
+        return bytes
+    }
+
     func databasesNotCreated(map: DatabaseMap) -> [SQLName] {
         if map.source == nil, let target = map.target, scan.tableWithoutDatabase { return [target] }
         return []
@@ -152,6 +163,15 @@ struct DirectoryInput: RestoreInput {
         }
     }
 
+    func rowBytes(map: DatabaseMap) -> [TableID: UInt64] {
+        var bytes: [TableID: UInt64] = [:]
+        for file in dump.files where file.kind == .data {
+            guard let database = file.database, let table = file.table else { continue }
+            bytes[TableID(database: map.map(database), table: table), default: 0] += file.sqlBytes
+        }
+        return bytes
+    }
+
     func databasesNotCreated(map: DatabaseMap) -> [SQLName] {
         let created = Set(dump.files.filter { $0.kind == .database }.compactMap(\.database))
         return dump.databases.filter { !created.contains($0) }.map { map.map($0) }
@@ -197,8 +217,8 @@ struct DirectoryInput: RestoreInput {
             case .data: .data
             case .objects: .object
             }
-            if file.kind == .schema && context.options.defersIndexes, let key {
-                indexes[key] = try Self.deferredIndexes(in: file, key: key)
+            if file.kind == .schema, let key, context.rules.deferredTables.contains(key) {
+                indexes[key] = try Self.deferredIndexes(in: file, key: key, rules: context.rules)
                 schemaFiles[key] = file.relativePath
             }
             if !context.done.contains(file.relativePath) {
@@ -241,13 +261,11 @@ struct DirectoryInput: RestoreInput {
 
     /// The ALTER TABLE that adds the indexes deferral leaves out of a schema file's table, at
     /// the CREATE TABLE's offset (a failure names that line).
-    private static func deferredIndexes(in file: DirectoryDump.File, key: TableID) throws -> Statement? {
+    private static func deferredIndexes(in file: DirectoryDump.File, key: TableID, rules: TableStatementRules) throws -> Statement? {
         let splitter = StatementSplitter(reader: try file.open().makeReader())
         while let statement = try splitter.next() {
             if case .table(_, .create) = StatementClassifier.classify(statement.bytes) {
-                return IndexDeferral.split(statement.bytes, table: key.table).alter.map {
-                    Statement(bytes: $0, offset: statement.offset, database: key.database)
-                }
+                return rules.deferral(of: statement, key: key)?.indexes
             }
         }
         return nil

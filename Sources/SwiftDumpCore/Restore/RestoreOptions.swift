@@ -34,6 +34,9 @@ public struct RestoreOptions: Sendable {
     /// Whether indexes are deferred: not into tables that may exist already (--if-not-exists
     /// keeps them, with their indexes, and adds rows).
     var defersIndexes: Bool { deferIndexes && existingTables != .keep }
+    /// Deferral only for tables with at least this many bytes of rows in the dump: below it the
+    /// extra ALTER TABLE costs more than indexing as the rows arrive (README: "Index deferral").
+    public var deferIndexesMinimumBytes: UInt64 = 16 << 20
     /// Drop each database the dump contains before loading.
     public var cleanDatabases = false
     /// Answer yes to --clean-databases' question.
@@ -86,6 +89,7 @@ extension RestoreOptions {
             case "if-not-exists": existingTables = on ? .keep : .asDumped
             case "defer-indexes": deferIndexes = on
             case "no-defer-indexes": deferIndexes = !on
+            case "defer-indexes-min-size": deferIndexesMinimumBytes = UInt64(try DumpOptions.number(text, option.name, maximum: 1 << 50))
             case "clean-databases": cleanDatabases = on
             case "yes": assumeYes = on
             case "skip-binlog": skipBinlog = on
@@ -116,6 +120,7 @@ enum RestoreOptionTable {
         OptionDefinition("drop-existing", group: loading, help: "Drop every table the dump creates before creating it, whether or not the dump says DROP TABLE.", default: "FALSE"),
         OptionDefinition("if-not-exists", group: loading, help: "Keep tables that exist (CREATE TABLE IF NOT EXISTS, no DROP TABLE) and add the dump's rows to them.", default: "FALSE"),
         OptionDefinition("defer-indexes", group: loading, help: "Create an InnoDB table's secondary indexes after its rows, in one ALTER TABLE per table, while the other connections go on loading (keeping the ones a foreign key or an AUTO_INCREMENT column needs, and FULLTEXT and SPATIAL ones). Not with --if-not-exists.", default: "TRUE"),
+        OptionDefinition("defer-indexes-min-size", argument: .required(valueName: "#"), group: loading, help: "Defer the indexes only of tables with at least # bytes of rows in the dump (K, M, G suffixes; 0: every table): a smaller table loads as fast with its indexes, and one ALTER TABLE more costs each table as much as its CREATE.", default: "16M"),
         OptionDefinition("no-defer-indexes", group: loading, help: "Create every index with its table, before the rows (the same as --skip-defer-indexes).", default: "FALSE"),
         OptionDefinition("clean-databases", group: loading, help: "Drop each database the dump contains before loading it (asks on a terminal; see --yes).", default: "FALSE"),
         OptionDefinition("yes", short: "y", group: loading, help: "Answer yes to --clean-databases' question.", default: "FALSE"),

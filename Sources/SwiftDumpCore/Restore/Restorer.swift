@@ -61,7 +61,8 @@ final class Restorer {
         // --verify: the manifest's checksums, or those the INSERTs carry, gathered while loading.
         let manifestExpectations = options.verify ? try input.expectations(map: map) : nil
         let expectations = options.verify ? manifestExpectations ?? RowExpectations() : nil
-        let rules = TableStatementRules(existingTables: options.existingTables, deferIndexes: options.defersIndexes,
+        let rules = TableStatementRules(existingTables: options.existingTables, deferredTables: deferredTables(input, map: map),
+                                        absentTables: try absentTables(input, map: map, control: control),
                                         expectations: manifestExpectations == nil ? expectations : nil)
         let scheduler = RestoreScheduler(workers: workers.count, largestFirst: input.knowsAllWorkFirst)
         let stats = RestoreStats()
@@ -199,6 +200,25 @@ final class Restorer {
                 try control.execute("DROP TABLE IF EXISTS \(sql: SQLText.joined(names, separator: ", "))" as SQLText)
             }
         }
+    }
+
+    /// The tables whose secondary indexes wait for their rows: those with at least
+    /// --defer-indexes-min-size of rows in the dump.
+    private func deferredTables(_ input: any RestoreInput, map: DatabaseMap) -> Set<TableID> {
+        guard options.defersIndexes else { return [] }
+        let tables = input.rowBytes(map: map).filter { $0.value >= options.deferIndexesMinimumBytes }.keys
+        if !tables.isEmpty { verbose("-- Deferring secondary indexes of \(tables.count) table(s) of at least \(options.deferIndexesMinimumBytes) bytes of rows") }
+        return Set(tables)
+    }
+
+    /// The databases that hold nothing once the target is prepared (read after
+    /// ``prepareTarget(_:input:map:)``): the dump's DROP TABLE IF EXISTS there change nothing.
+    /// A resumed restore knows nothing: its first run left tables behind.
+    private func absentTables(_ input: any RestoreInput, map: DatabaseMap, control: Connection) throws -> AbsentTables? {
+        guard !options.resume else { return nil }
+        var databases = input.databases.map { map.map($0) }
+        if let target = map.target, !databases.contains(target) { databases.append(target) }
+        return try AbsentTables(databases, catalog: Catalog(connection: control))
     }
 
     private func confirmClean(_ databases: [SQLName]) throws {

@@ -1,36 +1,5 @@
 import Foundation
 
-/// The rules a restore applies to one table's statement, from a stream or a directory file:
-/// --if-not-exists, --defer-indexes, and the row checksums --verify compares.
-struct TableStatementRules: Sendable {
-    let existingTables: RestoreOptions.ExistingTables
-    let deferIndexes: Bool
-    let expectations: RowExpectations?
-
-    /// The statement to run (nil: none), and the ALTER TABLE that adds the indexes it left out.
-    func apply(_ statement: Statement, key: TableID, action: TableAction) -> (statement: Statement?, deferredIndexes: Statement?) {
-        switch action {
-        case .insert(let afterName):
-            expectations?.add(key, insert: statement.bytes, afterName: afterName)
-            return (statement, nil)
-        case .create:
-            let head = SQLTokens(statement.bytes, limit: 6)
-            let isSequence = head.tokens.indices.contains { head.isKeyword($0, "SEQUENCE") }
-            if !isSequence { expectations?.expect(key, createTable: statement.bytes) }
-            var statement = statement
-            if existingTables == .keep { statement = ExistingTablePolicy.keepingExisting(statement) }
-            guard deferIndexes && !isSequence else { return (statement, nil) }
-            let (create, alter) = IndexDeferral.split(statement.bytes, table: key.table)
-            statement.bytes = create
-            return (statement, alter.map { Statement(bytes: $0, offset: statement.offset, database: key.database) })
-        case .drop:
-            return (existingTables == .keep ? nil : statement, nil)
-        case .other:
-            return (statement, nil)
-        }
-    }
-}
-
 /// Turns a single-stream dump into the scheduler's work, reading it statement by statement
 /// (memory: the scheduler's budget, never the file's size).
 ///
