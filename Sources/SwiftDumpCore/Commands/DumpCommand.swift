@@ -131,6 +131,7 @@ public enum DumpCommand: Command {
             if options.verbose { log.write("-- Disconnecting from \(options.connection.host ?? "localhost")...", to: &errors) }
             return skipped > 0 ? .serverError : .success
         } catch {
+            Interruption.waitIfUnderway()
             progressLine?.stop()
             let activity = progress.activity
             (layout as? StreamLayout)?.abandon(error)

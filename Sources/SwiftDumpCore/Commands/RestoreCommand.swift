@@ -68,6 +68,7 @@ public enum RestoreCommand: Command {
             // statements make the restore incomplete.
             return summary.skippedFailures.isEmpty ? .success : .serverError
         } catch {
+            Interruption.waitIfUnderway()
             errors.write("\(program): \(error)\n")
             return ExitCode.of(error)
         }

@@ -41,7 +41,18 @@ enum Interruption {
         state.withLock { $0 = (program, activity) }
     }
 
+    private static let underway = Atomic<Bool>(false)
+
+    /// A command that fails while an interruption is being handled failed because of it (its
+    /// outputs were abandoned under it): it leaves the one line and the exit code to
+    /// ``interrupted(by:)``, which ends the process, instead of reporting a failure of its own.
+    static func waitIfUnderway() {
+        guard underway.load(ordering: .acquiring) else { return }
+        while true { pause() }
+    }
+
     static func interrupted(by signal: Int32) -> Never {
+        underway.store(true, ordering: .releasing)
         let (program, activity) = state.withLock { $0 }
         let removed = PartialOutputs.shared.abandonAll()
         let name = switch signal {
