@@ -62,7 +62,7 @@ final class Restorer {
         let manifestExpectations = options.verify ? try input.expectations(map: map) : nil
         let expectations = options.verify ? manifestExpectations ?? RowExpectations() : nil
         let rules = TableStatementRules(existingTables: options.existingTables, deferredTables: deferredTables(input, map: map),
-                                        absentTables: try absentTables(input, map: map, control: control),
+                                        targetTables: try targetTables(input, map: map, control: control),
                                         expectations: manifestExpectations == nil ? expectations : nil)
         let scheduler = RestoreScheduler(workers: workers.count, largestFirst: input.knowsAllWorkFirst)
         let stats = RestoreStats()
@@ -213,12 +213,12 @@ final class Restorer {
 
     /// The databases that hold nothing once the target is prepared (read after
     /// ``prepareTarget(_:input:map:)``): the dump's DROP TABLE IF EXISTS there change nothing.
-    /// A resumed restore knows nothing: its first run left tables behind.
-    private func absentTables(_ input: any RestoreInput, map: DatabaseMap, control: Connection) throws -> AbsentTables? {
-        guard !options.resume else { return nil }
+    /// A resumed restore knows of none: its first run left tables behind.
+    private func targetTables(_ input: any RestoreInput, map: DatabaseMap, control: Connection) throws -> TargetTables {
+        guard !options.resume else { return TargetTables(emptyDatabases: []) }
         var databases = input.databases.map { map.map($0) }
         if let target = map.target, !databases.contains(target) { databases.append(target) }
-        return try AbsentTables(databases, catalog: Catalog(connection: control))
+        return try TargetTables(databases, catalog: Catalog(connection: control))
     }
 
     private func confirmClean(_ databases: [SQLName]) throws {

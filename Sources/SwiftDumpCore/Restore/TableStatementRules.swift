@@ -10,13 +10,12 @@ struct TableStatementRules: Sendable {
     /// at least --defer-indexes-min-size of rows in the dump. Below that an extra ALTER TABLE
     /// costs more than it saves (README: "Index deferral").
     let deferredTables: Set<TableID>
-    /// What the target is known not to hold (nil: nothing is known).
-    let absentTables: AbsentTables?
+    /// What the target holds, as far as the restore knows: a DROP of an absent table is left
+    /// out, and so are mysqldump's `ALTER TABLE ... DISABLE KEYS` / `ENABLE KEYS` around the
+    /// rows of a table created as InnoDB (which has no such switch; each opens the table,
+    /// about 0.25 ms).
+    let targetTables: TargetTables
     let expectations: RowExpectations?
-    /// The InnoDB tables this restore created: mysqldump's `ALTER TABLE ... DISABLE KEYS` and
-    /// `ENABLE KEYS` around their rows do nothing (InnoDB has no such switch) but open the
-    /// table, about 0.25 ms each; they are left out.
-    let innoDBTables = Locked<Set<TableID>>([])
 
     /// The statement to run (nil: none), and the ALTER TABLE that adds the indexes it left out.
     func apply(_ statement: Statement, key: TableID, action: TableAction) -> (statement: Statement?, deferredIndexes: Statement?) {
@@ -26,9 +25,7 @@ struct TableStatementRules: Sendable {
             return (statement, nil)
         case .create:
             if !Self.isSequence(statement) { expectations?.expect(key, createTable: statement.bytes) }
-            absentTables?.created(key)
-            let isInnoDB = TableDefinitions(statement.bytes)?.engine == "INNODB"
-            innoDBTables.withLock { if isInnoDB { $0.insert(key) } else { $0.remove(key) } }
+            targetTables.created(key, innoDB: TableDefinitions(statement.bytes)?.engine == "INNODB")
             var statement = statement
             if existingTables == .keep { statement = ExistingTablePolicy.keepingExisting(statement) }
             guard let split = deferral(of: statement, key: key) else { return (statement, nil) }
@@ -36,10 +33,10 @@ struct TableStatementRules: Sendable {
             return (statement, split.indexes)
         case .drop:
             if existingTables == .keep { return (nil, nil) }
-            if let absentTables, Self.dropsIfExists(statement), absentTables.isAbsent(key) { return (nil, nil) }
+            if Self.dropsIfExists(statement) && targetTables.isAbsent(key) { return (nil, nil) }
             return (statement, nil)
         case .other:
-            if Self.togglesKeys(statement), innoDBTables.withLock({ $0.contains(key) }) { return (nil, nil) }
+            if Self.togglesKeys(statement) && targetTables.isInnoDB(key) { return (nil, nil) }
             return (statement, nil)
         }
     }
@@ -75,17 +72,25 @@ struct TableStatementRules: Sendable {
     }
 }
 
-/// The tables a restore knows the target does not hold: every table of a database that held
-/// no table, view or sequence once the target was prepared, until the restore creates it.
+/// What a restore knows of the target's tables: the databases that held no table, view or
+/// sequence once the target was prepared, and the tables the restore has created since.
 ///
-/// A dump's `DROP TABLE IF EXISTS` of such a table changes nothing, yet InnoDB pays for it
-/// as for a small CREATE TABLE (a DDL log entry and six fdatasync calls, strace shows): with
-/// thousands of small tables, a third of the DDL. Names are compared with ASCII case folded,
-/// so a server that folds names (lower_case_table_names) never sees a needed DROP left out.
-final class AbsentTables: Sendable {
+/// A dump's `DROP TABLE IF EXISTS` of a table it knows is absent changes nothing, yet InnoDB
+/// pays for it as for a small CREATE TABLE (a DDL log entry and six fdatasync calls, strace
+/// shows): with thousands of small tables, a third of the DDL. For that question names are
+/// compared with ASCII case folded, so a server that folds names (lower_case_table_names)
+/// never sees a needed DROP left out.
+final class TargetTables: Sendable {
     private let emptyDatabases: Set<SQLName>
-    private let createdTables = Locked<Set<TableID>>([])
+    private struct Created {
+        /// Every table created, names folded.
+        var folded: Set<TableID> = []
+        /// Those created as InnoDB, names as written.
+        var innoDB: Set<TableID> = []
+    }
+    private let created = Locked(Created())
 
+    /// `emptyDatabases`: those known to hold nothing (none on --resume: its first run left tables).
     init(emptyDatabases: Set<SQLName>) {
         self.emptyDatabases = Set(emptyDatabases.map(\.asciiLowercased))
     }
@@ -97,12 +102,19 @@ final class AbsentTables: Sendable {
 
     func isAbsent(_ table: TableID) -> Bool {
         let folded = Self.folded(table)
-        return emptyDatabases.contains(folded.database) && !createdTables.withLock { $0.contains(folded) }
+        return emptyDatabases.contains(folded.database) && !created.withLock { $0.folded.contains(folded) }
     }
 
-    func created(_ table: TableID) {
+    func isInnoDB(_ table: TableID) -> Bool {
+        created.withLock { $0.innoDB.contains(table) }
+    }
+
+    func created(_ table: TableID, innoDB: Bool) {
         let folded = Self.folded(table)
-        createdTables.withLock { _ = $0.insert(folded) }
+        created.withLock { state in
+            state.folded.insert(folded)
+            if innoDB { state.innoDB.insert(table) } else { state.innoDB.remove(table) }
+        }
     }
 
     private static func folded(_ table: TableID) -> TableID {
