@@ -29,27 +29,31 @@ struct DurabilityTests {
     }
 
     /// The events in an `strace -f -y` log, each where it completed (a call another thread
-    /// interrupted shows as `<unfinished ...>`, then `<... call resumed>` with its result).
+    /// interrupted shows as `<unfinished ...>`, then `<... call resumed>` with its result) — but
+    /// a write-back where it started: it is a request to the device, and what counts is that
+    /// it was made while the file was written, not when a slow disk finished it.
     static func events(in log: String) -> [Event] {
         var pending: [Substring: Substring] = [:]
         var events: [Event] = []
+        func descriptorPath(_ call: Substring) -> String? {
+            guard let open = call.firstIndex(of: "<"), let close = call[open...].firstIndex(of: ">") else { return nil }
+            return String(call[call.index(after: open)..<close])
+        }
         for line in log.split(separator: "\n") {
             guard let space = line.firstIndex(of: " ") else { continue }
             let pid = line[..<space]
             var call = line[line.index(after: space)...].drop { $0 == " " }
             if call.hasSuffix("<unfinished ...>") {
+                if call.hasPrefix("sync_file_range("), let path = descriptorPath(call) { events.append(.writeBack(path)) }
                 pending[pid] = call
                 continue
             }
             if call.hasPrefix("<... "), let started = pending.removeValue(forKey: pid),
                let resumed = call.range(of: " resumed>") {
+                if started.hasPrefix("sync_file_range(") { continue }
                 call = started.dropLast("<unfinished ...>".count) + call[resumed.upperBound...]
             }
             guard call.range(of: #"\) += 0$"#, options: .regularExpression) != nil else { continue }
-            func descriptorPath(_ call: Substring) -> String? {
-                guard let open = call.firstIndex(of: "<"), let close = call[open...].firstIndex(of: ">") else { return nil }
-                return String(call[call.index(after: open)..<close])
-            }
             func quoted(_ call: Substring) -> [String] {
                 call.split(separator: "\"", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
             }

@@ -49,11 +49,15 @@ struct SecurityTests {
             #expect(mkfifo(fifo, 0o600) == 0)
             defer { unlink(fifo) }
             let running = try ProcessRunner.start(RepositoryPaths.product("swiftdump"), try Self.arguments(form + ["-r", fifo, "fidelity_values"]))
+            // The arguments are scrubbed as soon as they are parsed, a moment after the process
+            // starts (on a loaded machine, after the first read here): read again until they
+            // are, for up to 10 s while the dump waits at the FIFO. A dump that never scrubs
+            // them fails below.
             var commandLine: [UInt8] = []
-            for _ in 0..<100 {
+            for _ in 0..<200 {
                 Thread.sleep(forTimeInterval: 0.05)
                 commandLine = Array(FileManager.default.contents(atPath: "/proc/\(running.pid)/cmdline") ?? Data())
-                if !commandLine.isEmpty { break }
+                if !commandLine.isEmpty && !Self.containsPassword(commandLine) { break }
             }
             // Read the FIFO to its end so the dump can finish.
             let reader = Thread {
