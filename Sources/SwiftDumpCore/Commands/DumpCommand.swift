@@ -81,7 +81,7 @@ public enum DumpCommand: Command {
                     target = try outputTarget(path: options.resultFile, permissions: options.permissions)
                 }
                 let output = try OutputStream(target: target, compression: options.effectiveCompression, compressionThreads: options.threads)
-                layout = StreamLayout(output: output, progress: progress)
+                layout = StreamLayout(output: output, readers: options.threads, progress: progress)
             case .dir:
                 let destination: any DumpDestination
                 if let store, let path = options.outputDirectory {

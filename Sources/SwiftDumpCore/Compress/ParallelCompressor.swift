@@ -48,7 +48,9 @@ final class ParallelCompressor: Sendable {
 
     init(format: CompressionFormat, threads: Int) throws {
         let threads = max(1, threads)
-        self.maxInFlight = threads * 2 + 2
+        // One block per thread being compressed and two more (one written out, one filled):
+        // twice that was no faster and held 32 MiB more (a block is 4 MiB in, up to 4 MiB out).
+        self.maxInFlight = threads + 2
         for index in 0..<threads {
             let compressor = try BlockCompressor(format)
             let thread = Thread { [self] in self.compressLoop(compressor) }

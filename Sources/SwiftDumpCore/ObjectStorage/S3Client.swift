@@ -64,7 +64,8 @@ struct ObjectStoreError: CommandError, Sendable {
 final class S3Client: Sendable {
     let configuration: S3Configuration
     private let pool: TransferPool
-    /// Bounds the parts queued or in flight: a part per connection, and one more.
+    /// Bounds the parts queued or in flight: a part per connection. The writer fills the next
+    /// part while they are sent, so memory is one part more than the connections.
     let budget: TransferBudget
     /// Messages for -v (a retry, the endpoint).
     private let notice: @Sendable (String) -> Void
@@ -73,7 +74,7 @@ final class S3Client: Sendable {
         self.configuration = configuration
         self.notice = notice
         pool = TransferPool(connections: configuration.connections)
-        budget = TransferBudget(limit: (configuration.connections + 1) * configuration.partSize)
+        budget = TransferBudget(limit: configuration.connections * configuration.partSize)
     }
 
     deinit { pool.close() }

@@ -109,7 +109,7 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
     // @unchecked Sendable: readers only call read(_:on:), which touches `assembly` and
     // `progress` (both Sendable); `output` belongs to the writer's thread until `finish` or
     // `abandon` joins it, and `writerJoined` to the dumper's thread.
-    let assembly = StreamAssembly()
+    let assembly: StreamAssembly
     private let output: OutputStream
     private let progress: DumpProgress
     private let writerDone = DispatchSemaphore(value: 0)
@@ -118,7 +118,8 @@ final class StreamLayout: DumpLayout, @unchecked Sendable {
 
     var isSingleStream: Bool { true }
 
-    init(output: OutputStream, progress: DumpProgress) {
+    init(output: OutputStream, readers: Int, progress: DumpProgress) {
+        assembly = StreamAssembly(budget: StreamOrder.readAheadBudget(readers: readers))
         self.output = output
         self.progress = progress
         let assembly = self.assembly
