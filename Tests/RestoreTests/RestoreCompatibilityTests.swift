@@ -246,6 +246,46 @@ struct RestoreCompatibilityTests {
         #expect(try target.query("SHOW TABLES FROM holding LIKE 'keep_me'").rows.count == 1)
     }
 
+    @Test("a directory restore sends each file's session header only where something changed it: a few SETs per table, not ten; triggers keep their sql_mode")
+    func directoryHeaderSentOnce() throws {
+        let source = try TestServer.makeDatabase("headers")
+        defer { _ = try? TestServer.connect().execute("DROP DATABASE `\(source)`") }
+        let connection = try TestServer.connect(database: source)
+        let tables = 20
+        for index in 0..<tables {
+            try connection.execute("CREATE TABLE t\(index) (id INT NOT NULL PRIMARY KEY, v VARCHAR(20) CHARACTER SET latin1 NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+            try connection.execute("INSERT INTO t\(index) VALUES (1, 'caf\u{E9}'), (2, 'b')")
+        }
+        try connection.execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE'")
+        try connection.execute("CREATE TRIGGER up BEFORE INSERT ON t0 FOR EACH ROW SET NEW.v = UPPER(NEW.v)")
+        let path = scratchPath("headers")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let dump = try StockTools.swiftdump(["--format=dir", "-o", path, source])
+        try #require(dump.status == 0, "\(dump.standardErrorText)")
+
+        let server = try ScratchServer()
+        defer { server.stop() }
+        let target = try server.connect()
+        func sets() throws -> Int {
+            Int(try target.query("SHOW GLOBAL STATUS LIKE 'Com_set_option'").rows[0].string(1) ?? "") ?? -1
+        }
+        let before = try sets()
+        let restore = try StockTools.swiftrestore(["-j", "2", "--database", "copy", "--verify", path], socket: server.socket)
+        #expect(restore.status == 0, "\(restore.standardErrorText)")
+        let sent = try sets() - before
+        // Each schema file saves, sets and sets back the character set (3); each connection
+        // runs the header and the restore's settings once; the objects file a few more. Sent
+        // with every file, the headers alone would be 5 per file, over 200 here.
+        #expect(sent <= 3 * tables + 60, "\(sent) SET statements for \(tables) tables")
+        for index in 0..<tables {
+            let hex = "SELECT HEX(GROUP_CONCAT(v ORDER BY id)) FROM "
+            #expect(try target.query(hex + "copy.t\(index)").rows[0].string(0) == connection.query(hex + "t\(index)").rows[0].string(0), "t\(index)")
+        }
+        let mode = try target.query("SELECT SQL_MODE, CHARACTER_SET_CLIENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'copy'").rows
+        let original = try connection.query("SELECT SQL_MODE, CHARACTER_SET_CLIENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '\(source)'").rows
+        #expect(mode.count == 1 && mode.first?.string(0) == original.first?.string(0) && mode.first?.string(1) == original.first?.string(1))
+    }
+
     @Test("--list prints the databases, tables with rows, and objects without connecting")
     func list() throws {
         try Fixtures.loadSakila()

@@ -95,7 +95,7 @@ struct DirectoryDump: Sendable {
             }
             let reader = try source.makeReader()
             var hasher = XXHash64()
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            var buffer = [UInt8](readBuffer: 1 << 20)
             while true {
                 let count = try buffer.withUnsafeMutableBytes { try reader.read(into: $0) }
                 if count == 0 { break }

@@ -152,7 +152,7 @@ final class DecompressingReader: ByteReader {
     private let file: any ByteReader
     private let decompressor: StreamDecompressor
     private let name: String
-    private var input = [UInt8](repeating: 0, count: 1 << 20)
+    private var input = [UInt8](readBuffer: 1 << 20)
     private var inputStart = 0
     private var inputEnd = 0
     private var endOfFile = false

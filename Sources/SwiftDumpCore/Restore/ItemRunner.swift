@@ -12,9 +12,13 @@ final class ItemRunner: Sendable {
     private let journal: RestoreJournal?
     /// Parts of a resumed directory restore that are done (objects: per statement).
     private let done: Set<String>
+    /// The SETs every connection ran when it connected: a directory file's leading SETs, which
+    /// are not sent again while they are in effect (``SessionHeader``).
+    private let sessionHeader: [[UInt8]]
 
     init(options: RestoreOptions, stats: RestoreStats, scheduler: RestoreScheduler, map: DatabaseMap, rules: TableStatementRules,
-         journal: RestoreJournal?, done: Set<String>) {
+         journal: RestoreJournal?, done: Set<String>, sessionHeader: [[UInt8]]) {
+        self.sessionHeader = sessionHeader
         self.options = options
         self.stats = stats
         self.scheduler = scheduler
@@ -28,6 +32,7 @@ final class ItemRunner: Sendable {
     func perform(_ item: RestoreItem, on session: WorkerSession) throws -> Bool {
         switch item.work {
         case .statements(let statements, let source):
+            session.headerInEffect = false
             for statement in statements {
                 try run(statement, source: source, on: session, rows: item.kind == .data)
                 // A stream's rows commit every --commit-size bytes, not per statement.
@@ -118,9 +123,12 @@ final class ItemRunner: Sendable {
         // On --resume, the first objects statement not journaled may have run already (DDL
         // commits by itself): "already exists" is expected there, once.
         var resuming = options.resume && file.kind == .objects
+        var header = SessionHeader(sessionHeader, inEffect: session.headerInEffect)
+        session.headerInEffect = false
         while var statement = try splitter.next() {
             index += 1
             let role = StatementClassifier.classify(statement.bytes)
+            if role != .skip, header.leavesOut(statement.bytes, role: role) { continue }
             statement.database = current
             switch role {
             case .skip:
@@ -156,6 +164,8 @@ final class ItemRunner: Sendable {
             try journal.record(file.relativePath, on: session.connection)
         }
         try session.commitNow()
+        // Under --force a SET that failed was skipped: what it set is not known.
+        session.headerInEffect = header.inEffectAfter && !options.force
     }
 
 }

@@ -52,7 +52,7 @@ protocol RestoreInput {
 /// Counts the lines up to `offset` of `source`'s SQL.
 func lineNumber(at offset: UInt64, in source: DumpSource) throws -> Int {
     let reader = try source.makeReader()
-    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var buffer = [UInt8](readBuffer: 1 << 20)
     var seen: UInt64 = 0
     var lines = 1
     while seen < offset {

@@ -51,6 +51,9 @@ final class WorkerSession {
     private(set) var database: SQLName?
     /// Bytes of rows since the last commit; nil when nothing is uncommitted.
     private(set) var uncommittedBytes: Int?
+    /// The SETs run when the session connected (a directory dump's file header) are in effect:
+    /// nothing run since changed what they set (``SessionHeader``).
+    var headerInEffect = true
 
     init(index: Int, connection: Connection) {
         self.index = index

@@ -55,7 +55,8 @@ final class Restorer {
             if options.resume { verbose("-- Resuming: \(done.count) part(s) already restored") }
         }
 
-        let workers = try RestoreWorkers(count: options.threads, options: options.connection, setup: try sessionSetup(input))
+        let header = try input.sessionSettings()
+        let workers = try RestoreWorkers(count: options.threads, options: options.connection, setup: sessionSetup(header))
         defer { workers.close() }
         summary.connections = workers.count
         // --verify: the manifest's checksums, or those the INSERTs carry, gathered while loading.
@@ -69,7 +70,8 @@ final class Restorer {
         stats.setTotal(bytes: input.sqlBytes)
         summary.tables = input.tableCount
         let context = LoadContext(options: options, map: map, rules: rules, scheduler: scheduler, done: done)
-        let runner = ItemRunner(options: options, stats: stats, scheduler: scheduler, map: map, rules: rules, journal: journal, done: done)
+        let runner = ItemRunner(options: options, stats: stats, scheduler: scheduler, map: map, rules: rules, journal: journal, done: done,
+                                sessionHeader: header.map { Array($0.utf8) })
 
         // All the work first where it is known (a directory: the biggest tables go first),
         // else fed while the workers run (a stream: memory stays bounded).
@@ -234,8 +236,8 @@ final class Restorer {
 
     /// What every loading connection runs first: the dump's own session settings (its header,
     /// or a directory file's), then checks off and the restore's own transactions.
-    private func sessionSetup(_ input: any RestoreInput) throws -> [String] {
-        var setup = try input.sessionSettings()
+    private func sessionSetup(_ header: [String]) -> [String] {
+        var setup = header
         setup.append("SET SESSION FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, autocommit = 0")
         // Connections loading one table side by side: no gap locks between their inserts.
         setup.append("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")

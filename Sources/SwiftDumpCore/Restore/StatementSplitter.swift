@@ -37,7 +37,7 @@ final class StatementSplitter {
 
     init(reader: ByteReader, blockSize: Int = 1 << 20) {
         self.reader = reader
-        buffer = [UInt8](repeating: 0, count: blockSize)
+        buffer = [UInt8](readBuffer: blockSize)
     }
 
     /// The next statement, or nil at the end of the input.
