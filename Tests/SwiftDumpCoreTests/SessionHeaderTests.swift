@@ -99,6 +99,13 @@ struct SessionHeaderTests {
         let result = Self.run(Self.headerText + body, inEffect: true)
         #expect(result.sent == body)
         #expect(result.inEffectAfter)
+        // Saved after it changed: setting it back restores the change, not the header.
+        let savedLate = Self.run(Self.headerText + [body[1], body[0], body[5]], inEffect: true)
+        #expect(!savedLate.inEffectAfter)
+        // A character set set back from its saved value may leave its collation changed.
+        let coupled = Self.run(Self.headerText + ["SET @cs = @@character_set_connection", "SET character_set_connection = latin1",
+                                                  "SET character_set_connection = @cs"], inEffect: true)
+        #expect(!coupled.inEffectAfter)
         // Saved again from another variable before it is used: not the one set back.
         let overwritten = Self.run(Self.headerText + [body[0], body[1], "SET @saved_sql_mode = @@time_zone", body[5]], inEffect: true)
         #expect(!overwritten.inEffectAfter)

@@ -32,7 +32,7 @@ protocol RestoreInput {
     /// Databases the dump fills without creating them.
     func databasesNotCreated(map: DatabaseMap) -> [SQLName]
     /// The dump's own session settings (character set, time zone, sql_mode).
-    func sessionSettings() throws -> [String]
+    func sessionSettings() throws -> [[UInt8]]
     /// The journal of a resumable restore of this input, if it is one.
     func journal(target: SQLName?) -> RestoreJournal?
     /// The checksums --verify compares: from a manifest before loading, or nil when the
@@ -113,7 +113,7 @@ struct StreamInput: RestoreInput {
         return []
     }
 
-    func sessionSettings() throws -> [String] { scan.prelude.map { String(decoding: $0.bytes, as: UTF8.self) } }
+    func sessionSettings() throws -> [[UInt8]] { scan.prelude.map(\.bytes) }
 
     func journal(target: SQLName?) -> RestoreJournal? { nil }
 
@@ -178,12 +178,12 @@ struct DirectoryInput: RestoreInput {
     }
 
     /// The session settings at the top of its first table file.
-    func sessionSettings() throws -> [String] {
+    func sessionSettings() throws -> [[UInt8]] {
         guard let first = dump.files.first(where: { $0.kind == .schema || $0.kind == .data }) else { return [] }
-        var settings: [String] = []
+        var settings: [[UInt8]] = []
         let splitter = StatementSplitter(reader: try first.open().makeReader())
         while let statement = try splitter.next(), case .session = StatementClassifier.classify(statement.bytes) {
-            settings.append(String(decoding: statement.bytes, as: UTF8.self))
+            settings.append(statement.bytes)
         }
         return settings
     }

@@ -120,11 +120,11 @@ final class RestoreWorkers {
 
     /// Opens `count` connections and runs `setup` on each (the session every statement of
     /// the dump expects), before any work starts.
-    init(count: Int, options: ConnectionOptions, setup: [String]) throws {
+    init(count: Int, options: ConnectionOptions, setup: [[UInt8]]) throws {
         var opened: [DedicatedConnection] = []
         for index in 0..<count {
             let connection = try DedicatedConnection.openAndWait(options, name: "swiftrestore-\(index)")
-            try connection.runAndWait { connection in for statement in setup { try connection.execute(statement) } }
+            try connection.runAndWait { connection in for statement in setup { _ = try connection.execute(bytes: statement) } }
             opened.append(connection)
         }
         connections = opened

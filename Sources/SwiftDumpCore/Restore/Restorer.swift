@@ -71,7 +71,7 @@ final class Restorer {
         summary.tables = input.tableCount
         let context = LoadContext(options: options, map: map, rules: rules, scheduler: scheduler, done: done)
         let runner = ItemRunner(options: options, stats: stats, scheduler: scheduler, map: map, rules: rules, journal: journal, done: done,
-                                sessionHeader: header.map { Array($0.utf8) })
+                                sessionHeader: header)
 
         // All the work first where it is known (a directory: the biggest tables go first),
         // else fed while the workers run (a stream: memory stays bounded).
@@ -236,14 +236,13 @@ final class Restorer {
 
     /// What every loading connection runs first: the dump's own session settings (its header,
     /// or a directory file's), then checks off and the restore's own transactions.
-    private func sessionSetup(_ header: [String]) -> [String] {
-        var setup = header
-        setup.append("SET SESSION FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, autocommit = 0")
+    private func sessionSetup(_ header: [[UInt8]]) -> [[UInt8]] {
+        var setup = ["SET SESSION FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, autocommit = 0"]
         // Connections loading one table side by side: no gap locks between their inserts.
         setup.append("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
         // A slow statement (a large ALTER) must not cut the connection.
         setup.append("SET SESSION net_read_timeout = 86400, net_write_timeout = 86400")
         if options.skipBinlog { setup.append("SET SESSION sql_log_bin = 0") }
-        return setup
+        return header + setup.map { Array($0.utf8) }
     }
 }

@@ -55,14 +55,19 @@ struct SessionHeader {
         }
         for (name, value) in assignments {
             if name.hasPrefix("@") {
-                saved[name] = value.systemVariable
-            } else if let user = value.userVariable, saved[user] == name {
+                // A value saved after the variable changed is not the header's.
+                saved[name] = value.systemVariable.flatMap { changed.contains($0) ? nil : $0 }
+            } else if let user = value.userVariable, saved[user] == name, !Self.setsAnother.contains(name) {
                 changed.remove(name)
             } else {
                 changed.insert(name)
             }
         }
     }
+
+    /// Variables whose assignment also sets another one (a character set resets its collation
+    /// to the set's default): setting them back from a saved value need not restore both.
+    private static let setsAnother: Set<String> = ["character_set_connection", "character_set_database", "character_set_server"]
 
     /// Whether the header is in effect once the whole file has run without a failure.
     var inEffectAfter: Bool {
