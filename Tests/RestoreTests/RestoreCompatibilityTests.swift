@@ -182,7 +182,7 @@ struct RestoreCompatibilityTests {
         }
     }
 
-    @Test("into an empty database the dump's DROP TABLE IF EXISTS are left out, InnoDB's DISABLE/ENABLE KEYS too (MyISAM's are sent), and only tables of --defer-indexes-min-size rows wait for their indexes; into a database holding other tables every DROP runs",
+    @Test("into an empty database the dump's DROP TABLE IF EXISTS are left out, InnoDB's DISABLE/ENABLE KEYS too (MyISAM's are sent), only tables of --defer-indexes-min-size rows wait for their indexes and only those of --bulk-insert-min-size load in bulk; into a database holding other tables every DROP runs",
           arguments: ["stream", "dir", "mariadb-dump"])
     func dropsAndDeferralBySize(format: String) throws {
         let source = try TestServer.makeDatabase("sized")
@@ -209,10 +209,12 @@ struct RestoreCompatibilityTests {
         let server = try ScratchServer()
         defer { server.stop() }
         let target = try server.connect()
-        func counters() throws -> (drops: Int, alters: Int) {
-            let rows = try target.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_drop_table', 'Com_alter_table')").rows
+        // Innodb_bulk_operations: the tables InnoDB loaded in bulk (empty, with foreign key and
+        // unique checks off), one per table.
+        func counters() throws -> (drops: Int, alters: Int, bulk: Int) {
+            let rows = try target.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_drop_table', 'Com_alter_table', 'Innodb_bulk_operations')").rows
             let values = Dictionary(uniqueKeysWithValues: rows.map { ($0.string(0) ?? "", Int($0.string(1) ?? "") ?? -1) })
-            return (values["Com_drop_table"] ?? -1, values["Com_alter_table"] ?? -1)
+            return (values["Com_drop_table"] ?? -1, values["Com_alter_table"] ?? -1, values["Innodb_bulk_operations"] ?? -1)
         }
         func expectSameTables(_ database: String) throws {
             for table in ["big"] + small {
@@ -233,6 +235,7 @@ struct RestoreCompatibilityTests {
         let after = try counters()
         #expect(after.drops - before.drops == 0, "\(format): DROP TABLE sent into an empty database")
         #expect(after.alters - before.alters == keyToggles + 1, "\(format): one ALTER TABLE, big's deferred index")
+        #expect(after.bulk - before.bulk == 1, "\(format): big alone loaded in bulk, the three-row tables row by row")
         try expectSameTables("fresh")
 
         try target.execute("CREATE DATABASE holding")
@@ -242,8 +245,15 @@ struct RestoreCompatibilityTests {
         let last = try counters()
         #expect(last.drops - after.drops == 7, "\(format): the dump's seven DROP TABLE IF EXISTS")
         #expect(last.alters - after.alters == keyToggles, "\(format): 1.4 MB of rows is below the default 16M: nothing deferred")
+        #expect(last.bulk - after.bulk == 1, "\(format): big in bulk again (its DROP left it new and empty)")
         try expectSameTables("holding")
         #expect(try target.query("SHOW TABLES FROM holding LIKE 'keep_me'").rows.count == 1)
+
+        // --bulk-insert-min-size=0: every InnoDB table in bulk (MyISAM has no such load).
+        let everyTable = try StockTools.swiftrestore(["-j", "2", "--database", "bulk", "--bulk-insert-min-size=0", path], socket: server.socket)
+        #expect(everyTable.status == 0, "\(everyTable.standardErrorText)")
+        #expect(try counters().bulk - last.bulk == 6, "\(format): big and the five small InnoDB tables in bulk")
+        try expectSameTables("bulk")
     }
 
     @Test("a directory restore sends each file's session header only where something changed it: a few SETs per table, not ten; triggers keep their sql_mode")

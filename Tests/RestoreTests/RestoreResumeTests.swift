@@ -88,4 +88,46 @@ struct RestoreResumeTests {
         #expect(process.terminationStatus == 2, "a lost connection stops the restore as a server error")
         try Self.finish(target, directory: directory, source: source)
     }
+    @Test("a table of one data file journals its structure with its rows: a restore that stops between them re-creates the table on --resume")
+    func structureJournaledWithRows() throws {
+        let source = try TestServer.makeDatabase("resume_fold")
+        defer { _ = try? TestServer.connect().execute("DROP DATABASE `\(source)`") }
+        let connection = try TestServer.connect(database: source)
+        // `wide`: one INSERT of about 400 KB; the small tables' INSERTs are a few hundred bytes.
+        try connection.execute("CREATE TABLE wide (id INT PRIMARY KEY, note VARCHAR(1000))")
+        try connection.execute("INSERT INTO wide SELECT seq, REPEAT(CHAR(65 + seq % 26), 1000) FROM seq_1_to_400")
+        for index in 0..<6 {
+            try connection.execute("CREATE TABLE small\(index) (id INT PRIMARY KEY, v INT)")
+            try connection.execute("INSERT INTO small\(index) SELECT seq, seq * \(index) FROM seq_1_to_10")
+        }
+        let directory = scratchPath("resume_fold")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let dump = try StockTools.swiftdump(["--format=dir", "-o", directory, source])
+        try #require(dump.status == 0, "\(dump.standardErrorText)")
+
+        // A server that refuses wide's INSERT (larger than its max_allowed_packet) after its
+        // CREATE TABLE ran.
+        let server = try ScratchServer()
+        defer { server.stop() }
+        try server.connect().execute("SET GLOBAL max_allowed_packet = 65536")
+        let failed = try StockTools.swiftrestore(["-j", "2", "--database", "copy", directory], socket: server.socket)
+        #expect(failed.status == 2, "\(failed.status): \(failed.standardErrorText)")
+        let target = try server.connect()
+        #expect(try target.query("SELECT COUNT(*) FROM copy.wide").rows[0].string(0) == "0", "wide created, none of its rows in")
+        let parts = Set(try target.query("SELECT part FROM swiftrestore.journal WHERE part <> ''").rows.compactMap { $0.string(0) })
+        #expect(!parts.contains { $0.hasPrefix("\(source)/wide.") }, "\(parts): wide's structure is not journaled without its rows")
+        for part in parts where part.hasSuffix(".schema.sql") {
+            #expect(parts.contains(part.replacingOccurrences(of: ".schema.sql", with: ".00001.sql")), "\(part) journaled with its rows")
+        }
+
+        try target.execute("SET GLOBAL max_allowed_packet = 16777216")
+        let resumed = try StockTools.swiftrestore(["-j", "2", "--resume", "--verify", "--database", "copy", directory], socket: server.socket)
+        #expect(resumed.status == 0, "\(resumed.standardErrorText)")
+        for table in ["wide"] + (0..<6).map({ "small\($0)" }) {
+            let checksum = "SELECT COUNT(*), SUM(CRC32(CONCAT_WS(',', id, \(table == "wide" ? "note" : "v")))) FROM "
+            let original = try connection.query(checksum + table).rows[0]
+            let restored = try server.connect().query(checksum + "copy.\(table)").rows[0]
+            #expect(restored.string(0) == original.string(0) && restored.string(1) == original.string(1), "\(table)")
+        }
+    }
 }

@@ -153,19 +153,25 @@ struct RestoreJournal: Sendable {
             """ as SQLText)
         if !resume {
             try connection.execute("DELETE FROM \(qualified: Self.table) WHERE dump = \(literal: dump)" as SQLText)
-            try connection.execute("COMMIT")
-            return []
         }
+        // The restore's own row (part ''), there until it finishes: a file's entry never goes
+        // into an empty journal, which InnoDB would load in bulk (the loading sessions have
+        // unique checks off), locking the whole table for the other connections.
+        try connection.execute("INSERT IGNORE INTO \(qualified: Self.table) VALUES (\(literal: dump), '', NOW(3))" as SQLText)
+        try connection.execute("COMMIT")
         var done: Set<String> = []
-        for row in try connection.query("SELECT part FROM \(qualified: Self.table) WHERE dump = \(literal: dump)" as SQLText).rows {
+        guard resume else { return done }
+        for row in try connection.query("SELECT part FROM \(qualified: Self.table) WHERE dump = \(literal: dump) AND part <> ''" as SQLText).rows {
             if let part = row.string(0) { done.insert(part) }
         }
         return done
     }
 
-    /// Records `part` as done, in the caller's transaction (committed with its rows).
-    func record(_ part: String, on connection: Connection) throws {
-        try connection.execute("INSERT INTO \(qualified: Self.table) VALUES (\(literal: dump), \(literal: part), NOW(3))" as SQLText)
+    /// Records `parts` as done, in the caller's transaction (committed with its rows).
+    func record(_ parts: [String], on connection: Connection) throws {
+        guard !parts.isEmpty else { return }
+        let rows = parts.map { "(\(literal: dump), \(literal: $0), NOW(3))" as SQLText }
+        try connection.execute("INSERT INTO \(qualified: Self.table) VALUES \(sql: SQLText.joined(rows, separator: ", "))" as SQLText)
     }
 
     /// The restore finished: its progress is no longer needed.

@@ -33,6 +33,7 @@ final class ItemRunner: Sendable {
         switch item.work {
         case .statements(let statements, let source):
             session.headerInEffect = false
+            if item.kind == .data, let table = item.table { try session.checkUniqueness(rules.checksUniqueness(table)) }
             for statement in statements {
                 try run(statement, source: source, on: session, rows: item.kind == .data)
                 // A stream's rows commit every --commit-size bytes, not per statement.
@@ -42,12 +43,12 @@ final class ItemRunner: Sendable {
                 }
             }
             return item.kind == .data && session.uncommittedBytes != nil
-        case .file(let file):
-            try load(file, item: item, on: session)
+        case .file(let file, let journals):
+            try load(file, journals: journals, on: session)
             return false
         case .indexes(let statement, let table, let source, let part):
             try run(statement, source: source, on: session, rows: false, about: "the deferred indexes of \(table)")
-            if let journal, let part { try journal.record(part, on: session.connection) }
+            if let journal, let part { try journal.record([part], on: session.connection) }
             try session.commitNow()
             return false
         }
@@ -69,7 +70,7 @@ final class ItemRunner: Sendable {
                 try session.use(current.database)
                 let affected = try current.bytes.withUnsafeBytes { try session.connection.execute(bytes: $0) }
                 stats.add(rows: rows ? affected : 0, bytes: current.bytes.count)
-                if rows { session.wrote(current, source: currentSource, rows: affected, retained: !wholeTransaction) }
+                if rows { session.wrote(current, source: currentSource, rows: affected, retained: !wholeTransaction) } else { session.ran(current.bytes) }
                 next += 1
             } catch let error as MariaDBError {
                 if rows && !wholeTransaction && Self.isTransient(error) && attempt < Self.attempts {
@@ -98,13 +99,13 @@ final class ItemRunner: Sendable {
 
     // MARK: Directory dumps
 
-    /// Loads one file of a directory dump. A data file's rows and its journal entry commit
+    /// Loads one file of a directory dump. A data file's rows and its journal entries commit
     /// together; the objects file is journaled statement by statement.
-    private func load(_ file: DirectoryDump.File, item: RestoreItem, on session: WorkerSession) throws {
+    private func load(_ file: DirectoryDump.File, journals: [String], on session: WorkerSession) throws {
         var attempt = 0
         while true {
             do {
-                return try loadOnce(file, on: session)
+                return try loadOnce(file, journals: journals, on: session)
             } catch let failure as StatementFailure where file.kind == .data && Self.isTransient(failure.error) && attempt < Self.attempts {
                 // The file's transaction was rolled back: load it again from its start.
                 attempt += 1
@@ -115,7 +116,7 @@ final class ItemRunner: Sendable {
         }
     }
 
-    private func loadOnce(_ file: DirectoryDump.File, on session: WorkerSession) throws {
+    private func loadOnce(_ file: DirectoryDump.File, journals: [String], on session: WorkerSession) throws {
         let source = try file.open()
         let splitter = StatementSplitter(reader: try source.makeReader())
         var current = file.database.map(map.map)
@@ -143,6 +144,8 @@ final class ItemRunner: Sendable {
                 let (rewritten, _) = rules.apply(statement, key: key, action: action)
                 guard let rewritten else { continue }
                 statement = rewritten
+                // After the file's own SETs, which may set unique checks as the dump had them.
+                if case .insert = action { try session.checkUniqueness(rules.checksUniqueness(key)) }
             default:
                 break
             }
@@ -151,7 +154,7 @@ final class ItemRunner: Sendable {
                 if done.contains(part) { continue }
                 try run(statement, source: file.relativePath, on: session, rows: false, tolerating: resuming ? .alreadyExists : nil)
                 resuming = false
-                if let journal { try journal.record(part, on: session.connection) }
+                if let journal { try journal.record([part], on: session.connection) }
                 try session.commitNow()
             } else {
                 try run(statement, source: file.relativePath, on: session, rows: file.kind == .data, wholeTransaction: true)
@@ -161,9 +164,10 @@ final class ItemRunner: Sendable {
             throw InputError("\(file.relativePath) ends inside a statement (at byte \(tail.offset))")
         }
         if let journal, file.kind != .objects {
-            try journal.record(file.relativePath, on: session.connection)
+            try journal.record(journals, on: session.connection)
         }
-        try session.commitNow()
+        // A schema file whose entry waits for its table's rows: its DDL committed itself.
+        if file.kind == .schema && journals.isEmpty { try session.commit() } else { try session.commitNow() }
         // Under --force a SET that failed was skipped: what it set is not known.
         session.headerInEffect = header.inEffectAfter && !options.force
     }

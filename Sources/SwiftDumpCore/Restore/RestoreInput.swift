@@ -206,9 +206,14 @@ struct DirectoryInput: RestoreInput {
         var indexes: [TableID: Statement] = [:]
         var schemaFiles: [TableID: String] = [:]
         var lastData: [TableID: Int] = [:]
+        var dataFiles: [TableID: Int] = [:]
         for (position, file) in dump.files.enumerated() where file.kind == .data {
-            if let database = file.database, let table = file.table { lastData[TableID(database: map.map(database), table: table)] = position }
+            if let database = file.database, let table = file.table {
+                lastData[TableID(database: map.map(database), table: table)] = position
+                dataFiles[TableID(database: map.map(database), table: table), default: 0] += 1
+            }
         }
+        let ridingEntries = try schemaEntriesRidingWithRows(dataFiles: dataFiles, context: context)
         for (position, file) in dump.files.enumerated() {
             let key = file.database.flatMap { database in file.table.map { TableID(database: map.map(database), table: $0) } }
             let kind: RestoreItem.Kind = switch file.kind {
@@ -222,8 +227,13 @@ struct DirectoryInput: RestoreInput {
                 schemaFiles[key] = file.relativePath
             }
             if !context.done.contains(file.relativePath) {
+                let journals = switch file.kind {
+                case .schema where key.map(ridingEntries.keys.contains) == true: [String]()
+                case .data: (key.flatMap { ridingEntries[$0] }.map { [$0] } ?? []) + [file.relativePath]
+                default: [file.relativePath]
+                }
                 try context.scheduler.add(RestoreItem(kind: kind, table: key, database: key?.database ?? file.database.map { map.map($0) },
-                                                      work: .file(file), bytes: Int(file.sqlBytes)))
+                                                      work: .file(file, journals: journals), bytes: Int(file.sqlBytes)))
             }
             // The deferred indexes follow the table's last rows (or its structure, if it has none).
             if let key, let alter = indexes[key], lastData[key] ?? position == position, file.kind != .objects {
@@ -245,6 +255,28 @@ struct DirectoryInput: RestoreInput {
 
     /// A directory restore resumes (--resume): the failure says enough.
     func stopped(by error: any Error, context: LoadContext) -> any Error { error }
+
+    /// The schema files (by table) whose journal entry commits with their table's rows, in
+    /// the transaction of its only data file: one commit a table instead of two. Until those
+    /// rows commit, the table holds none of the dump's, and --resume runs the schema file
+    /// again; so only where that re-creates the table: the file drops it first, or
+    /// --if-not-exists keeps it. Neither file may be journaled already.
+    private func schemaEntriesRidingWithRows(dataFiles: [TableID: Int], context: LoadContext) throws -> [TableID: String] {
+        var entries: [TableID: String] = [:]
+        for file in dump.files where file.kind == .schema && !context.done.contains(file.relativePath) {
+            guard let database = file.database, let table = file.table else { continue }
+            let key = TableID(database: context.map.map(database), table: table)
+            guard dataFiles[key] == 1 else { continue }
+            let recreates = try context.rules.existingTables == .keep || Self.tableActions(in: file).dropped
+            guard recreates else { continue }
+            entries[key] = file.relativePath
+        }
+        let dataDone = dump.files.filter { $0.kind == .data && context.done.contains($0.relativePath) }
+        for file in dataDone {
+            if let database = file.database, let table = file.table { entries[TableID(database: context.map.map(database), table: table)] = nil }
+        }
+        return entries
+    }
 
     /// Whether a schema file drops and creates its table.
     private static func tableActions(in file: DirectoryDump.File) throws -> (created: Bool, dropped: Bool) {

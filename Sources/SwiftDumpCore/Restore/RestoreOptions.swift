@@ -37,6 +37,10 @@ public struct RestoreOptions: Sendable {
     /// Deferral only for tables with at least this many bytes of rows in the dump: below it the
     /// extra ALTER TABLE costs more than indexing as the rows arrive (README: "Index deferral").
     public var deferIndexesMinimumBytes: UInt64 = 16 << 20
+    /// Tables with at least this many bytes of rows in the dump load with UNIQUE_CHECKS=0,
+    /// InnoDB's bulk insert into an empty table; smaller ones with it on, row by row (README:
+    /// "Small tables").
+    public var bulkInsertMinimumBytes: UInt64 = 128 << 10
     /// Drop each database the dump contains before loading.
     public var cleanDatabases = false
     /// Answer yes to --clean-databases' question.
@@ -90,6 +94,7 @@ extension RestoreOptions {
             case "defer-indexes": deferIndexes = on
             case "no-defer-indexes": deferIndexes = !on
             case "defer-indexes-min-size": deferIndexesMinimumBytes = UInt64(try DumpOptions.number(text, option.name, maximum: 1 << 50))
+            case "bulk-insert-min-size": bulkInsertMinimumBytes = UInt64(try DumpOptions.number(text, option.name, maximum: 1 << 50))
             case "clean-databases": cleanDatabases = on
             case "yes": assumeYes = on
             case "skip-binlog": skipBinlog = on
@@ -121,6 +126,7 @@ enum RestoreOptionTable {
         OptionDefinition("if-not-exists", group: loading, help: "Keep tables that exist (CREATE TABLE IF NOT EXISTS, no DROP TABLE) and add the dump's rows to them.", default: "FALSE"),
         OptionDefinition("defer-indexes", group: loading, help: "Create an InnoDB table's secondary indexes after its rows, in one ALTER TABLE per table, while the other connections go on loading (keeping the ones a foreign key or an AUTO_INCREMENT column needs, and FULLTEXT and SPATIAL ones). Not with --if-not-exists.", default: "TRUE"),
         OptionDefinition("defer-indexes-min-size", argument: .required(valueName: "#"), group: loading, help: "Defer the indexes only of tables with at least # bytes of rows in the dump (K, M, G suffixes; 0: every table): a smaller table loads as fast with its indexes, and one ALTER TABLE more costs each table as much as its CREATE.", default: "16M"),
+        OptionDefinition("bulk-insert-min-size", argument: .required(valueName: "#"), group: loading, help: "Load tables with at least # bytes of rows in the dump with UNIQUE_CHECKS=0, which makes InnoDB bulk-load an empty table and write its pages at commit (K, M, G suffixes; 0: every table); a smaller table loads faster with unique checks on, row by row.", default: "128K"),
         OptionDefinition("no-defer-indexes", group: loading, help: "Create every index with its table, before the rows (the same as --skip-defer-indexes).", default: "FALSE"),
         OptionDefinition("clean-databases", group: loading, help: "Drop each database the dump contains before loading it (asks on a terminal; see --yes).", default: "FALSE"),
         OptionDefinition("yes", short: "y", group: loading, help: "Answer yes to --clean-databases' question.", default: "FALSE"),

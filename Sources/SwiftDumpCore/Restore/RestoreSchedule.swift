@@ -25,7 +25,9 @@ struct RestoreItem: Sendable {
 
     enum Work: Sendable {
         case statements([Statement], source: String)
-        case file(DirectoryDump.File)
+        /// A directory dump's file, whose transaction records `journals` (``RestoreJournal``):
+        /// its own path, and for a table's only data file its schema file's too.
+        case file(DirectoryDump.File, journals: [String])
         /// A table's deferred indexes, the ALTER TABLE the restore wrote from the CREATE TABLE
         /// at `source` (a directory dump's: journaled as `part`).
         case indexes(Statement, table: TableID, source: String, part: String?)

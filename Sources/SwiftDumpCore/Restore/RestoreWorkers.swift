@@ -54,6 +54,9 @@ final class WorkerSession {
     /// The SETs run when the session connected (a directory dump's file header) are in effect:
     /// nothing run since changed what they set (``SessionHeader``).
     var headerInEffect = true
+    /// UNIQUE_CHECKS as the session has it: off from its setup; nil once a statement of the
+    /// dump may have set it.
+    private var uniqueChecks: Bool? = false
 
     init(index: Int, connection: Connection) {
         self.index = index
@@ -64,6 +67,28 @@ final class WorkerSession {
         guard let database, database != self.database else { return }
         try connection.selectDatabase(database)
         self.database = database
+    }
+
+    /// Turns unique checks on or off for the rows that follow (``TableStatementRules/bulkTables``),
+    /// a round trip only when that changes them.
+    func checkUniqueness(_ on: Bool) throws {
+        guard uniqueChecks != on else { return }
+        try connection.execute(on ? "SET SESSION UNIQUE_CHECKS = 1" : "SET SESSION UNIQUE_CHECKS = 0")
+        uniqueChecks = on
+    }
+
+    /// Notes a statement of the dump that ran on the session: one that names unique_checks
+    /// (ASCII case folded) may have set it.
+    func ran(_ statement: [UInt8]) {
+        guard uniqueChecks != nil else { return }
+        let name = Array("unique_checks".utf8)
+        guard statement.count >= name.count else { return }
+        for start in 0...(statement.count - name.count) where statement[start] | 0x20 == name[0] {
+            if (1..<name.count).allSatisfy({ (statement[start + $0] | 0x20) == name[$0] }) {
+                uniqueChecks = nil
+                return
+            }
+        }
     }
 
     /// The database the session is in, as a statement like `USE` left it.

@@ -62,7 +62,9 @@ final class Restorer {
         // --verify: the manifest's checksums, or those the INSERTs carry, gathered while loading.
         let manifestExpectations = options.verify ? try input.expectations(map: map) : nil
         let expectations = options.verify ? manifestExpectations ?? RowExpectations() : nil
-        let rules = TableStatementRules(existingTables: options.existingTables, deferredTables: deferredTables(input, map: map),
+        let rowBytes = input.rowBytes(map: map)
+        let rules = TableStatementRules(existingTables: options.existingTables, deferredTables: deferredTables(rowBytes),
+                                        bulkTables: Set(rowBytes.filter { $0.value >= options.bulkInsertMinimumBytes }.keys),
                                         targetTables: try targetTables(input, map: map, control: control),
                                         expectations: manifestExpectations == nil ? expectations : nil)
         let scheduler = RestoreScheduler(workers: workers.count, largestFirst: input.knowsAllWorkFirst)
@@ -206,9 +208,9 @@ final class Restorer {
 
     /// The tables whose secondary indexes wait for their rows: those with at least
     /// --defer-indexes-min-size of rows in the dump.
-    private func deferredTables(_ input: any RestoreInput, map: DatabaseMap) -> Set<TableID> {
+    private func deferredTables(_ rowBytes: [TableID: UInt64]) -> Set<TableID> {
         guard options.defersIndexes else { return [] }
-        let tables = input.rowBytes(map: map).filter { $0.value >= options.deferIndexesMinimumBytes }.keys
+        let tables = rowBytes.filter { $0.value >= options.deferIndexesMinimumBytes }.keys
         if !tables.isEmpty { verbose("-- Deferring secondary indexes of \(tables.count) table(s) of at least \(options.deferIndexesMinimumBytes) bytes of rows") }
         return Set(tables)
     }
