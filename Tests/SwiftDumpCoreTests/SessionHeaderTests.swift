@@ -110,4 +110,14 @@ struct SessionHeaderTests {
         let overwritten = Self.run(Self.headerText + [body[0], body[1], "SET @saved_sql_mode = @@time_zone", body[5]], inEffect: true)
         #expect(!overwritten.inEffectAfter)
     }
+
+    @Test("a statement naming unique_checks in any case makes the session's unique checks unknown; others do not")
+    func uniqueChecksNamed() {
+        for text in ["/*!40014 SET UNIQUE_CHECKS=0, FOREIGN_KEY_CHECKS=0 */", "SET unique_checks = @OLD_UNIQUE_CHECKS", "set Unique_Checks=1"] {
+            #expect(WorkerSession.namesUniqueChecks(Array(text.utf8)), "\(text)")
+        }
+        for text in ["SET FOREIGN_KEY_CHECKS=0", "SET uniqueXchecks=1", "CREATE TABLE t (unique_check INT)", ""] {
+            #expect(!WorkerSession.namesUniqueChecks(Array(text.utf8)), "\(text)")
+        }
+    }
 }

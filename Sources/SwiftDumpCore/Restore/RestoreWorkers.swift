@@ -80,14 +80,16 @@ final class WorkerSession {
     /// Notes a statement of the dump that ran on the session: one that names unique_checks
     /// (ASCII case folded) may have set it.
     func ran(_ statement: [UInt8]) {
-        guard uniqueChecks != nil else { return }
+        if uniqueChecks != nil && Self.namesUniqueChecks(statement) { uniqueChecks = nil }
+    }
+
+    /// Whether `statement` holds `unique_checks`, ASCII letters compared case-insensitively.
+    static func namesUniqueChecks(_ statement: [UInt8]) -> Bool {
         let name = Array("unique_checks".utf8)
-        guard statement.count >= name.count else { return }
-        for start in 0...(statement.count - name.count) where statement[start] | 0x20 == name[0] {
-            if (1..<name.count).allSatisfy({ (statement[start + $0] | 0x20) == name[$0] }) {
-                uniqueChecks = nil
-                return
-            }
+        guard statement.count >= name.count else { return false }
+        func lowered(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        return (0...(statement.count - name.count)).contains { start in
+            (0..<name.count).allSatisfy { lowered(statement[start + $0]) == name[$0] }
         }
     }
 
