@@ -20,10 +20,12 @@ private struct Workload {
     /// files come table by table): some barriers between, objects at the end.
     static func random(tables: Int, maxChunks: Int, barriers: Int, objects: Int, using random: inout SeededRandom) -> Workload {
         var queues: [[(RestoreItem.Kind, Int)]] = (0..<tables).map { _ in
-            var items: [(RestoreItem.Kind, Int)] = [(.ordered(schema: true), 200)]
-            if Bool.random(using: &random) { items.append((.ordered(schema: false), 50)) }
+            // Now and then a CREATE that reads what an earlier one made (CREATE TABLE ... LIKE).
+            let step: RestoreItem.SchemaStep = Int.random(in: 0..<5, using: &random) == 0 ? .dependent : .standalone
+            var items: [(RestoreItem.Kind, Int)] = [(.ordered(schema: step), 200)]
+            if Bool.random(using: &random) { items.append((.ordered(schema: .notSchema), 50)) }
             for _ in 0..<Int.random(in: 1...maxChunks, using: &random) { items.append((.data, Int.random(in: 1_000...50_000, using: &random))) }
-            items.append((.ordered(schema: false), 60))
+            items.append((.ordered(schema: .notSchema), 60))
             return items
         }
         var workload = Workload()
@@ -188,9 +190,13 @@ private struct Simulation {
             } else {
                 home[table] = worker
             }
-            if schema {
-                for (earlier, other) in before where other.kind == .ordered(schema: true) {
-                    #expect(completed.contains(earlier), "CREATE/DROP \(index) before CREATE/DROP \(earlier)")
+            // A dependent CREATE or DROP after every one before it; any after a dependent one.
+            if schema != .notSchema {
+                for (earlier, other) in before {
+                    guard case .ordered(let earlierSchema) = other.kind, earlierSchema != .notSchema else { continue }
+                    if schema == .dependent || earlierSchema == .dependent {
+                        #expect(completed.contains(earlier), "CREATE/DROP \(index) before CREATE/DROP \(earlier)")
+                    }
                 }
             }
         case .data:
@@ -230,15 +236,15 @@ struct RestoreScheduleTests {
     func commitBeforeOrdered() {
         let table = TableID(database: "d", table: "t")
         var workload = Workload()
-        workload.add(.ordered(schema: true), table)
+        workload.add(.ordered(schema: .standalone), table)
         workload.add(.data, table)
         workload.add(.data, table)
-        workload.add(.ordered(schema: false), table)
+        workload.add(.ordered(schema: .notSchema), table)
         var schedule = RestoreSchedule(workers: 2)
         for item in workload.items { schedule.add(item) }
         schedule.finishFeeding()
         guard case .run(let create) = schedule.next(worker: 0) else { Issue.record("CREATE not run"); return }
-        #expect(create.kind == .ordered(schema: true))
+        #expect(create.kind == .ordered(schema: .standalone))
         // The rows wait for the CREATE.
         guard case .wait = schedule.next(worker: 1) else { Issue.record("rows ran before their CREATE"); return }
         schedule.complete(create, worker: 0, leftOpen: false)
@@ -256,8 +262,38 @@ struct RestoreScheduleTests {
         // The table's connection (it ran the CREATE) runs what follows the rows.
         guard case .wait = schedule.next(worker: 1) else { Issue.record("the ordered statement left its connection"); return }
         guard case .run(let enable) = schedule.next(worker: 0) else { Issue.record("ENABLE KEYS not run"); return }
-        #expect(enable.kind == .ordered(schema: false))
+        #expect(enable.kind == .ordered(schema: .notSchema))
         schedule.complete(enable, worker: 0, leftOpen: false)
+        guard case .stop = schedule.next(worker: 0), case .stop = schedule.next(worker: 1) else { Issue.record("not finished"); return }
+    }
+
+    @Test("CREATEs of two tables run at once; a dependent one waits for every CREATE before it, and those after it wait for it")
+    func parallelDefinitions() {
+        var workload = Workload()
+        let (a, b, c, d) = (TableID(database: "d", table: "a"), TableID(database: "d", table: "b"),
+                            TableID(database: "d", table: "c"), TableID(database: "d", table: "e"))
+        workload.add(.ordered(schema: .standalone), a)
+        workload.add(.ordered(schema: .standalone), b)
+        workload.add(.ordered(schema: .dependent), c)
+        workload.add(.ordered(schema: .standalone), d)
+        var schedule = RestoreSchedule(workers: 2)
+        for item in workload.items { schedule.add(item) }
+        schedule.finishFeeding()
+        guard case .run(let first) = schedule.next(worker: 0), case .run(let second) = schedule.next(worker: 1) else {
+            Issue.record("the CREATEs of a and b should run at once"); return
+        }
+        #expect([first.table, second.table] == [a, b])
+        // c reads what came before it: not while b runs; d comes after c: not before it.
+        schedule.complete(first, worker: 0, leftOpen: false)
+        guard case .wait = schedule.next(worker: 0) else { Issue.record("a dependent CREATE ran beside an earlier one"); return }
+        schedule.complete(second, worker: 1, leftOpen: false)
+        guard case .run(let third) = schedule.next(worker: 0) else { Issue.record("the dependent CREATE did not run"); return }
+        #expect(third.table == c)
+        guard case .wait = schedule.next(worker: 1) else { Issue.record("a CREATE overtook a dependent one"); return }
+        schedule.complete(third, worker: 0, leftOpen: false)
+        guard case .run(let fourth) = schedule.next(worker: 1) else { Issue.record("the last CREATE did not run"); return }
+        #expect(fourth.table == d)
+        schedule.complete(fourth, worker: 1, leftOpen: false)
         guard case .stop = schedule.next(worker: 0), case .stop = schedule.next(worker: 1) else { Issue.record("not finished"); return }
     }
 
@@ -337,9 +373,9 @@ struct RestoreScheduleTests {
         var workload = Workload()
         for index in 0..<count {
             let table = TableID(database: "d", table: SQLName("t\(index)"))
-            workload.add(.ordered(schema: true), table)
+            workload.add(.ordered(schema: .standalone), table)
             workload.add(.data, table)
-            workload.add(.ordered(schema: false), table)
+            workload.add(.ordered(schema: .notSchema), table)
         }
         var schedule = RestoreSchedule(workers: workers)
         for item in workload.items { schedule.add(item) }
@@ -353,7 +389,7 @@ struct RestoreScheduleTests {
                 decisions += 1
                 switch schedule.next(worker: worker) {
                 case .run(let item):
-                    if case .ordered(schema: true) = item.kind, case .statements(_, let source) = item.work, let number = Int(source) {
+                    if case .ordered(schema: .standalone) = item.kind, case .statements(_, let source) = item.work, let number = Int(source) {
                         #expect(number > lastSchema)
                         lastSchema = number
                     }

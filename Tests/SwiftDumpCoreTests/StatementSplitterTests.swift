@@ -119,4 +119,30 @@ struct StatementSplitterTests {
             Issue.record("CREATE DATABASE not recognised")
         }
     }
+
+    @Test("a CREATE or DROP of one table runs beside others; one that may read another object waits for those before it")
+    func schemaSteps() {
+        func step(_ text: String) -> RestoreItem.SchemaStep { StatementClassifier.schemaStep(Array(text.utf8)) }
+        // What mariadb-dump and swiftdump write: standalone, foreign keys included.
+        #expect(step("DROP TABLE IF EXISTS `t`") == .standalone)
+        #expect(step("CREATE SEQUENCE `s` start with 1 minvalue 1 maxvalue 9223372036854775806 increment by 1 cache 1000 nocycle ENGINE=InnoDB") == .standalone)
+        #expect(step("""
+            CREATE TABLE `orders` (`id` int NOT NULL, `who` int, `note` varchar(20) DEFAULT 'select * like next', PRIMARY KEY (`id`),
+              KEY `who` (`who`) /* LIKE other */, CONSTRAINT `fk` FOREIGN KEY (`who`) REFERENCES `people` (`id`)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci COMMENT='AS SELECT'
+            """) == .standalone)
+        #expect(step("/*!40101 CREATE TABLE `t` (`a` int) ENGINE = aria PARTITION BY HASH (`a`) (PARTITION p0 ENGINE = Aria) */") == .standalone)
+        #expect(step("CREATE TABLE `next` (`like` int) ENGINE=MyISAM") == .standalone)
+        // What may read another table or a sequence as it is created.
+        #expect(step("CREATE TABLE `t` (`id` int DEFAULT nextval(`shop`.`s`))") == .dependent)
+        #expect(step("CREATE TABLE t (id int DEFAULT NEXT VALUE FOR s)") == .dependent)
+        #expect(step("CREATE TABLE t LIKE u") == .dependent)
+        #expect(step("CREATE TABLE t (LIKE u)") == .dependent)
+        #expect(step("CREATE TABLE t AS SELECT * FROM u") == .dependent)
+        #expect(step("CREATE OR REPLACE TABLE t (a int) SELECT a FROM u") == .dependent)
+        #expect(step("CREATE TABLE m (a int) ENGINE=MERGE UNION=(u, v)") == .dependent)
+        #expect(step("CREATE TABLE f (a int) ENGINE=FEDERATED CONNECTION='mysql://h/db/u'") == .dependent)
+        #expect(step("CREATE TABLE c ENGINE=CONNECT TABLE_TYPE=PROXY TABNAME=u") == .dependent)
+        #expect(step("CREATE TABLE t (a int) ENGINE=") == .dependent)
+    }
 }

@@ -143,8 +143,32 @@ struct StreamInput: RestoreInput {
 /// its journal entry.
 struct DirectoryInput: RestoreInput {
     let dump: DirectoryDump
+    /// What each schema file does, by its path: read once, here.
+    private let schemaSummaries: [String: SchemaFile]
 
-    init(_ dump: DirectoryDump) { self.dump = dump }
+    /// What a schema file's statements do to its table.
+    private struct SchemaFile {
+        var created = false
+        var dropped = false
+        /// How the file runs among the other CREATEs and DROPs: dependent if any of its is.
+        var step = RestoreItem.SchemaStep.standalone
+    }
+
+    init(_ dump: DirectoryDump) throws {
+        self.dump = dump
+        var summaries: [String: SchemaFile] = [:]
+        for file in dump.files where file.kind == .schema {
+            var summary = SchemaFile()
+            let splitter = StatementSplitter(reader: try file.open().makeReader())
+            while let statement = try splitter.next() {
+                guard case .table(_, let action) = StatementClassifier.classify(statement.bytes), action == .create || action == .drop else { continue }
+                if action == .create { summary.created = true } else { summary.dropped = true }
+                if StatementClassifier.schemaStep(statement.bytes) == .dependent { summary.step = .dependent }
+            }
+            summaries[file.relativePath] = summary
+        }
+        schemaSummaries = summaries
+    }
 
     var acceptedProblems: [String] { dump.acceptedProblems }
     var databases: [SQLName] { dump.databases }
@@ -156,9 +180,9 @@ struct DirectoryInput: RestoreInput {
     func listing() -> String { DumpListing.directory(dump) }
 
     func createdTables(map: DatabaseMap) throws -> [(table: TableID, dropsFirst: Bool)] {
-        try dump.files.filter { $0.kind == .schema }.compactMap { file in
+        dump.files.filter { $0.kind == .schema }.compactMap { file in
             guard let database = file.database.map({ map.map($0) }), let name = file.table else { return nil }
-            let actions = try Self.tableActions(in: file)
+            let actions = schemaSummaries[file.relativePath] ?? SchemaFile()
             return actions.created ? (TableID(database: database, table: name), actions.dropped) : nil
         }
     }
@@ -213,12 +237,12 @@ struct DirectoryInput: RestoreInput {
                 dataFiles[TableID(database: map.map(database), table: table), default: 0] += 1
             }
         }
-        let ridingEntries = try schemaEntriesRidingWithRows(dataFiles: dataFiles, context: context)
+        let ridingEntries = schemaEntriesRidingWithRows(dataFiles: dataFiles, context: context)
         for (position, file) in dump.files.enumerated() {
             let key = file.database.flatMap { database in file.table.map { TableID(database: map.map(database), table: $0) } }
             let kind: RestoreItem.Kind = switch file.kind {
             case .database: .barrier
-            case .schema: .ordered(schema: true)
+            case .schema: .ordered(schema: schemaSummaries[file.relativePath]?.step ?? .dependent)
             case .data: .data
             case .objects: .object
             }
@@ -240,7 +264,7 @@ struct DirectoryInput: RestoreInput {
                 let part = "indexes:\(FileNames.encode(file.database ?? "")).\(FileNames.encode(file.table ?? ""))"
                 indexes[key] = nil
                 if !context.done.contains(part) {
-                    try context.scheduler.add(RestoreItem(kind: .ordered(schema: false), table: key, database: key.database,
+                    try context.scheduler.add(RestoreItem(kind: .ordered(schema: .notSchema), table: key, database: key.database,
                                                           work: .indexes(alter, table: key, source: schemaFiles[key] ?? "", part: part),
                                                           bytes: alter.bytes.count))
                 }
@@ -261,13 +285,13 @@ struct DirectoryInput: RestoreInput {
     /// rows commit, the table holds none of the dump's, and --resume runs the schema file
     /// again; so only where that re-creates the table: the file drops it first, or
     /// --if-not-exists keeps it. Neither file may be journaled already.
-    private func schemaEntriesRidingWithRows(dataFiles: [TableID: Int], context: LoadContext) throws -> [TableID: String] {
+    private func schemaEntriesRidingWithRows(dataFiles: [TableID: Int], context: LoadContext) -> [TableID: String] {
         var entries: [TableID: String] = [:]
         for file in dump.files where file.kind == .schema && !context.done.contains(file.relativePath) {
             guard let database = file.database, let table = file.table else { continue }
             let key = TableID(database: context.map.map(database), table: table)
             guard dataFiles[key] == 1 else { continue }
-            let recreates = try context.rules.existingTables == .keep || Self.tableActions(in: file).dropped
+            let recreates = context.rules.existingTables == .keep || schemaSummaries[file.relativePath]?.dropped == true
             guard recreates else { continue }
             entries[key] = file.relativePath
         }
@@ -276,19 +300,6 @@ struct DirectoryInput: RestoreInput {
             if let database = file.database, let table = file.table { entries[TableID(database: context.map.map(database), table: table)] = nil }
         }
         return entries
-    }
-
-    /// Whether a schema file drops and creates its table.
-    private static func tableActions(in file: DirectoryDump.File) throws -> (created: Bool, dropped: Bool) {
-        let splitter = StatementSplitter(reader: try file.open().makeReader())
-        var result = (created: false, dropped: false)
-        while let statement = try splitter.next() {
-            if case .table(_, let action) = StatementClassifier.classify(statement.bytes) {
-                if action == .create { result.created = true }
-                if action == .drop { result.dropped = true }
-            }
-        }
-        return result
     }
 
     /// The ALTER TABLE that adds the indexes deferral leaves out of a schema file's table, at

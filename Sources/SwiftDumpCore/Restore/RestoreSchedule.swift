@@ -5,10 +5,9 @@ import MariaDBClient
 struct RestoreItem: Sendable {
     enum Kind: Equatable, Sendable {
         /// A table's statement that must run after everything before it on that table and on
-        /// the table's home connection (DDL, SETs around it, ENABLE KEYS). `schema`: CREATE or
-        /// DROP, which also run in dump order among themselves (a sequence before the table
-        /// that draws from it).
-        case ordered(schema: Bool)
+        /// the table's home connection (DDL, SETs around it, ENABLE KEYS). `schema`: whether it
+        /// is a CREATE or DROP, and how it is ordered among the others.
+        case ordered(schema: SchemaStep)
         /// Rows: after the table's ordered statements before it, on any connection, alongside
         /// the table's other rows.
         case data
@@ -21,6 +20,21 @@ struct RestoreItem: Sendable {
             if case .ordered = self { return true }
             return false
         }
+    }
+
+    /// A CREATE or DROP among the others. Most touch their own table only, and run as soon as
+    /// their table's turn comes, two tables' DDL on two connections at once (the server
+    /// creates tables in parallel: at 10,000 tables one at a time left a connection idle half
+    /// the time). One that reads what earlier statements made (``StatementClassifier/schemaStep(_:)``)
+    /// waits for every CREATE and DROP before it, and every one after it waits for it.
+    enum SchemaStep: Equatable, Sendable {
+        /// Not a CREATE or DROP.
+        case notSchema
+        /// A CREATE or DROP of its own table alone.
+        case standalone
+        /// One that may read what earlier ones made or dropped: CREATE TABLE ... LIKE or
+        /// ... SELECT, a default drawn from a sequence, an engine over other tables.
+        case dependent
     }
 
     enum Work: Sendable {
@@ -42,9 +56,10 @@ struct RestoreItem: Sendable {
     let bytes: Int
 
     /// Set by the schedule as the item is queued: the barriers before it, and for a CREATE or
-    /// DROP its place among them.
+    /// DROP its place among them and the last of them that must be done before it starts.
     var epoch = 0
     var schemaNumber = -1
+    var schemaFence = -1
 
     init(kind: Kind, table: TableID?, database: SQLName?, work: Work, bytes: Int) {
         self.kind = kind
@@ -63,7 +78,8 @@ struct RestoreItem: Sendable {
 
 /// The restore's scheduling decisions as a value: which connection runs what, so that a
 /// parallel restore loads what a serial one would — a table's DDL before its rows, its rows
-/// before what follows them (ENABLE KEYS, deferred indexes), CREATE and DROP in dump order,
+/// before what follows them (ENABLE KEYS, deferred indexes), CREATE and DROP in dump order
+/// where one may read what another made (``RestoreItem/SchemaStep``),
 /// server-wide statements alone, and views, routines, triggers and events after all the data.
 /// Rows of one table may load on several connections at once; rows of different tables always
 /// may, and a connection takes a table nobody is loading before joining one that somebody is.
@@ -101,7 +117,7 @@ struct RestoreSchedule {
         case worker(Int)
         /// Its next item comes after a server-wide statement not yet run.
         case epochWait
-        /// Its next item is a CREATE or DROP whose turn has not come.
+        /// Its next item is a CREATE or DROP waiting for earlier ones.
         case schemaWait
     }
 
@@ -144,8 +160,8 @@ struct RestoreSchedule {
     private var anyBusy = RankSet()
     private var workerReady: [RankSet]
     private var waitingForEpoch: [Int: [TableID]] = [:]
-    /// The table whose next item is the CREATE or DROP of this number, waiting for its turn.
-    private var schemaOwner: [Int: TableID] = [:]
+    /// The tables whose next item is a CREATE or DROP waiting for every one up to this number.
+    private var schemaWaiters: [Int: [TableID]] = [:]
     private var barriers: [RestoreItem] = []
     private var barrierHead = 0
     private var objects: [RestoreItem] = []
@@ -155,8 +171,11 @@ struct RestoreSchedule {
     private var feedEpoch = 0
     /// Table items of each epoch not finished.
     private var incomplete: [Int: Int] = [:]
-    private var nextSchema = 0
+    /// Every CREATE and DROP numbered below this is done; those above it that are done.
+    private var schemaDoneBelow = 0
+    private var schemaDoneAbove: Set<Int> = []
     private var schemaCount = 0
+    private var lastDependentSchema = -1
     private(set) var feeding = true
     /// Tables looked at again so far (each a few O(log n) set operations): the work decisions
     /// cost, which tests compare with the items scheduled.
@@ -207,9 +226,15 @@ struct RestoreSchedule {
             objects.append(item)
         case .ordered, .data:
             guard let key = item.table else { preconditionFailure("a table item without its table") }
-            if case .ordered(schema: true) = item.kind {
+            if case .ordered(let schema) = item.kind, schema != .notSchema {
                 item.schemaNumber = schemaCount
                 schemaCount += 1
+                if schema == .dependent {
+                    item.schemaFence = item.schemaNumber - 1
+                    lastDependentSchema = item.schemaNumber
+                } else {
+                    item.schemaFence = lastDependentSchema
+                }
             }
             if tables[key] == nil {
                 tables[key] = Table(rank: byRank.count)
@@ -245,7 +270,7 @@ struct RestoreSchedule {
             tables[key]!.placement = .none
         }
         waitingForEpoch = [:]
-        schemaOwner = [:]
+        schemaWaiters = [:]
         for key in order { refresh(key) }
     }
 
@@ -291,10 +316,7 @@ struct RestoreSchedule {
             if tables[key]!.home == nil { tables[key]!.home = worker }
             finishTableItem(item, key)
             refresh(key)
-            if schema {
-                nextSchema += 1
-                if let owner = schemaOwner.removeValue(forKey: nextSchema) { refresh(owner) }
-            }
+            if schema != .notSchema { schemaDone(item.schemaNumber) }
         case .data:
             guard let key = item.table else { return }
             tables[key]!.runningData -= 1
@@ -367,6 +389,17 @@ struct RestoreSchedule {
         return nil
     }
 
+    /// The CREATE or DROP `number` is done: the tables waiting for every one up to the new
+    /// low-water mark go on.
+    private mutating func schemaDone(_ number: Int) {
+        let before = schemaDoneBelow
+        schemaDoneAbove.insert(number)
+        while schemaDoneAbove.remove(schemaDoneBelow) != nil { schemaDoneBelow += 1 }
+        for fence in before..<schemaDoneBelow {
+            for key in schemaWaiters.removeValue(forKey: fence) ?? [] { refresh(key) }
+        }
+    }
+
     private mutating func finishTableItem(_ item: RestoreItem, _ key: TableID) {
         incomplete[item.epoch, default: 1] -= 1
         if item.holdsStatements { queuedBytes -= item.bytes }
@@ -390,7 +423,7 @@ struct RestoreSchedule {
             case .anyBusy: anyBusy.insert(table.rank)
             case .worker(let worker): workerReady[worker].insert(table.rank)
             case .epochWait: waitingForEpoch[table.first!.epoch, default: []].append(key)
-            case .schemaWait: schemaOwner[table.first!.schemaNumber] = key
+            case .schemaWait: schemaWaiters[table.first!.schemaFence, default: []].append(key)
             case .none: break
             }
             table.placement = placement
@@ -414,7 +447,7 @@ struct RestoreSchedule {
             return table.isIdle ? .anyIdle : .anyBusy
         case .ordered(let schema):
             guard table.isIdle else { return .none }
-            if schema && head.schemaNumber != nextSchema { return .schemaWait }
+            if schema != .notSchema && head.schemaFence >= schemaDoneBelow { return .schemaWait }
             if let home = table.home {
                 return table.uncommitted.isSubset(of: [home]) ? .worker(home) : .none
             }

@@ -138,11 +138,11 @@ final class Restorer {
             case .object(let object):
                 return try StreamInput(DumpSource(object), force: options.force || options.list, countRows: options.list)
             case .directory(let directory):
-                return DirectoryInput(try DirectoryDump(location: directory, force: options.force))
+                return try DirectoryInput(DirectoryDump(location: directory, force: options.force))
             }
         }
         if options.input != "-" && System.status(options.input)?.kind == .directory {
-            return DirectoryInput(try DirectoryDump(root: options.input, force: options.force))
+            return try DirectoryInput(DirectoryDump(root: options.input, force: options.force))
         }
         return try StreamInput(DumpSource(path: options.input), force: options.force || options.list, countRows: options.list)
     }

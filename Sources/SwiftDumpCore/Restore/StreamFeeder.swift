@@ -82,8 +82,8 @@ final class StreamFeeder {
                 let kind: RestoreItem.Kind
                 switch action {
                 case .insert: kind = .data
-                case .create, .drop: kind = .ordered(schema: true)
-                case .other: kind = .ordered(schema: false)
+                case .create, .drop: kind = .ordered(schema: StatementClassifier.schemaStep(rewritten.bytes))
+                case .other: kind = .ordered(schema: .notSchema)
                 }
                 try scheduler.add(RestoreItem(kind: kind, table: key, database: database, work: .statements([rewritten], source: source),
                                               bytes: rewritten.bytes.count))
@@ -108,7 +108,7 @@ final class StreamFeeder {
         try send(trailing.map(\.statement), to: lastTarget)
         if next != lastTarget {
             if case .table(let key) = lastTarget, let indexes = deferredIndexes.removeValue(forKey: key) {
-                try scheduler.add(RestoreItem(kind: .ordered(schema: false), table: key, database: key.database,
+                try scheduler.add(RestoreItem(kind: .ordered(schema: .notSchema), table: key, database: key.database,
                                               work: .indexes(indexes, table: key, source: source, part: nil), bytes: indexes.bytes.count))
             }
             if case .table(let key) = lastTarget { scheduler.seal(key) }
@@ -127,7 +127,7 @@ final class StreamFeeder {
         switch target {
         case .table(let key):
             for statement in statements {
-                try scheduler.add(RestoreItem(kind: .ordered(schema: false), table: key, database: key.database,
+                try scheduler.add(RestoreItem(kind: .ordered(schema: .notSchema), table: key, database: key.database,
                                               work: .statements([statement], source: source), bytes: statement.bytes.count))
             }
         case .objects:
