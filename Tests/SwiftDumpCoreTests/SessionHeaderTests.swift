@@ -121,3 +121,49 @@ struct SessionHeaderTests {
         }
     }
 }
+
+/// Which character set SETs a connection leaves out because they would change nothing.
+@Suite("KnownSettings: SETs that change nothing the session holds are not sent")
+struct KnownSettingsTests {
+    /// Runs `statements` through `settings`; returns those sent.
+    static func sent(_ statements: [String], _ settings: inout KnownSettings) -> [String] {
+        statements.filter { statement in
+            let bytes = Array(statement.utf8)
+            return !settings.leavesOut(bytes, role: StatementClassifier.classify(bytes))
+        }
+    }
+
+    @Test("mariadb-dump's SETs around each CREATE TABLE: sent while they may change something, then left out")
+    func aroundEachTable() {
+        var settings = KnownSettings()
+        #expect(Self.sent(["/*!40101 SET NAMES utf8mb4 */"], &settings).count == 1)
+        let body = SessionHeaderTests.schemaBody
+        // The first table saves the variable (nothing known of @saved_cs_client yet); the SETs
+        // to utf8mb4 and back change nothing.
+        #expect(Self.sent(body, &settings) == [body[0], body[2]])
+        #expect(Self.sent(body, &settings) == [body[2]])
+        // A table in another character set: set, and set back.
+        let latin = ["SET character_set_client = latin1", "CREATE TABLE x (a int)", "SET character_set_client = @saved_cs_client"]
+        #expect(Self.sent(latin, &settings) == latin)
+        #expect(Self.sent(["SET character_set_client = 'UTF8MB4'"], &settings).isEmpty, "names are compared without case")
+        #expect(Self.sent(["SET @saved_cs_client = 'x', character_set_results = utf8mb4"], &settings).count == 1)
+    }
+
+    @Test("whatever it cannot follow forgets what it knew")
+    func forgets() {
+        let repeated = "SET character_set_client = utf8mb4"
+        for breaker in ["SET NAMES utf8mb4 COLLATE utf8mb4_bin", "SET CHARACTER SET latin1", "SET @@GLOBAL.character_set_client = latin1",
+                        "CREATE DEFINER=`root`@`%` PROCEDURE p() SET @x = 1", "SET character_set_client = DEFAULT",
+                        "SET @a = 1, " + String(repeating: "@b = 2, ", count: 30) + "character_set_client = latin1"] {
+            var settings = KnownSettings()
+            #expect(Self.sent(["SET NAMES utf8mb4", repeated, repeated], &settings).count == 1)
+            #expect(Self.sent([breaker, repeated], &settings) == [breaker, repeated], "\(breaker)")
+        }
+        var settings = KnownSettings()
+        _ = Self.sent(["SET NAMES utf8mb4"], &settings)
+        settings.forget()
+        #expect(Self.sent([repeated], &settings) == [repeated])
+        // Other session variables are sent every time, and leave the character sets known.
+        #expect(Self.sent(["SET SQL_MODE = ''", "SET SQL_MODE = ''", repeated, repeated], &settings) == ["SET SQL_MODE = ''", "SET SQL_MODE = ''"])
+    }
+}

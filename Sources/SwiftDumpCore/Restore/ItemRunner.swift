@@ -35,7 +35,7 @@ final class ItemRunner: Sendable {
             session.headerInEffect = false
             if item.kind == .data, let table = item.table { try session.checkUniqueness(rules.checksUniqueness(table)) }
             for statement in statements {
-                try run(statement, source: source, on: session, rows: item.kind == .data)
+                try run(statement, source: source, on: session, rows: item.kind == .data, table: item.table)
                 // A stream's rows commit every --commit-size bytes, not per statement.
                 if item.kind == .data, let written = session.uncommittedBytes, written >= options.commitSize {
                     try session.commit()
@@ -58,9 +58,18 @@ final class ItemRunner: Sendable {
     /// connection never is: nothing more can run on it). Rows statements that meet a deadlock
     /// or a lock wait timeout run again, with the rest of their rolled-back transaction.
     /// `wholeTransaction`: the caller runs the transaction again itself (a directory dump's
-    /// file, whose journal entry commits with it).
-    func run(_ statement: Statement, source: String, on session: WorkerSession, rows: Bool, tolerating tolerated: MariaDBError.Condition? = nil,
-             wholeTransaction: Bool = false, about: String? = nil) throws {
+    /// file, whose journal entry commits with it). A SET that would change nothing the session
+    /// is known to hold is not sent (``KnownSettings``; never under --force, where a failed
+    /// CREATE leaves an old table in place); rows into `table` forget what is known unless the
+    /// restore created it (only then can no trigger of the target fire).
+    func run(_ statement: Statement, source: String, on session: WorkerSession, rows: Bool, table: TableID? = nil,
+             tolerating tolerated: MariaDBError.Condition? = nil, wholeTransaction: Bool = false, about: String? = nil) throws {
+        if rows {
+            if !(table.map(rules.firesNoTriggers) ?? false) { session.settings.forget() }
+        } else if !options.force, session.settings.leavesOut(statement.bytes, role: StatementClassifier.classify(statement.bytes)) {
+            stats.add(rows: 0, bytes: statement.bytes.count)
+            return
+        }
         var batch = [(statement, source)]
         var attempt = 0
         var next = 0
@@ -73,6 +82,7 @@ final class ItemRunner: Sendable {
                 if rows { session.wrote(current, source: currentSource, rows: affected, retained: !wholeTransaction) } else { session.ran(current.bytes) }
                 next += 1
             } catch let error as MariaDBError {
+                session.settings.forget()
                 if rows && !wholeTransaction && Self.isTransient(error) && attempt < Self.attempts {
                     attempt += 1
                     let undone = try session.rollBack()
@@ -131,6 +141,7 @@ final class ItemRunner: Sendable {
             let role = StatementClassifier.classify(statement.bytes)
             if role != .skip, header.leavesOut(statement.bytes, role: role) { continue }
             statement.database = current
+            var table: TableID?
             switch role {
             case .skip:
                 continue
@@ -144,6 +155,7 @@ final class ItemRunner: Sendable {
                 let (rewritten, _) = rules.apply(statement, key: key, action: action)
                 guard let rewritten else { continue }
                 statement = rewritten
+                table = key
                 // After the file's own SETs, which may set unique checks as the dump had them.
                 if case .insert = action { try session.checkUniqueness(rules.checksUniqueness(key)) }
             default:
@@ -157,7 +169,7 @@ final class ItemRunner: Sendable {
                 if let journal { try journal.record([part], on: session.connection) }
                 try session.commitNow()
             } else {
-                try run(statement, source: file.relativePath, on: session, rows: file.kind == .data, wholeTransaction: true)
+                try run(statement, source: file.relativePath, on: session, rows: file.kind == .data, table: table, wholeTransaction: true)
             }
         }
         if let tail = splitter.unterminatedTail {

@@ -58,9 +58,14 @@ final class WorkerSession {
     /// dump may have set it.
     private var uniqueChecks: Bool? = false
 
-    init(index: Int, connection: Connection) {
+    /// What the session's character set variables hold, as far as it knows (``KnownSettings``).
+    var settings = KnownSettings()
+
+    /// `setup`: the statements the connection ran when it connected.
+    init(index: Int, connection: Connection, setup: [[UInt8]] = []) {
         self.index = index
         self.connection = connection
+        for statement in setup { _ = settings.leavesOut(statement, role: StatementClassifier.classify(statement)) }
     }
 
     func use(_ database: SQLName?) throws {
@@ -143,6 +148,7 @@ final class WorkerSession {
 /// says stop. What an item means is up to `perform`, run on the worker's own thread.
 final class RestoreWorkers {
     private let connections: [DedicatedConnection]
+    private let setup: [[UInt8]]
     private var loops: ConnectionLoops?
 
     /// Opens `count` connections and runs `setup` on each (the session every statement of
@@ -155,6 +161,7 @@ final class RestoreWorkers {
             opened.append(connection)
         }
         connections = opened
+        self.setup = setup
     }
 
     var count: Int { connections.count }
@@ -162,8 +169,8 @@ final class RestoreWorkers {
     /// Starts every worker's loop. `perform` runs an item and returns whether it left rows
     /// uncommitted; a throw stops the whole restore.
     func start(_ scheduler: RestoreScheduler, perform: @escaping @Sendable (RestoreItem, WorkerSession) throws -> Bool) {
-        loops = ConnectionLoops(connections) { index, connection in
-            let session = WorkerSession(index: index, connection: connection)
+        loops = ConnectionLoops(connections) { [setup] index, connection in
+            let session = WorkerSession(index: index, connection: connection, setup: setup)
             do {
                 loop: while true {
                     switch scheduler.next(worker: index) {

@@ -219,6 +219,8 @@ enum SetStatement {
         var userVariable: String?
         /// `@@name`, `@@session.name`: a system variable (lowercased, without prefix).
         var systemVariable: String?
+        /// A bare word (`utf8mb4`, `DEFAULT`), ASCII lowercased.
+        var word: [UInt8]?
     }
 
     /// The assignments of a SET statement, or nil if `statement` is not one. Names are
@@ -268,6 +270,8 @@ enum SetStatement {
                     } else {
                         value.userVariable = text
                     }
+                case .word:
+                    value.word = Array(tokens.lowercasedText(valueStart).utf8)
                 default:
                     break
                 }

@@ -46,6 +46,12 @@ struct TableStatementRules: Sendable {
         }
     }
 
+    /// Whether rows into `table` run no trigger: the restore created it (after dropping any
+    /// old one), and the dump's triggers come after all rows.
+    func firesNoTriggers(_ table: TableID) -> Bool {
+        existingTables != .keep && targetTables.wasCreated(table)
+    }
+
     /// Whether `table`'s rows load with unique checks on (row by row) rather than in bulk.
     func checksUniqueness(_ table: TableID) -> Bool { !bulkTables.contains(table) }
 
@@ -111,6 +117,11 @@ final class TargetTables: Sendable {
     func isAbsent(_ table: TableID) -> Bool {
         let folded = Self.folded(table)
         return emptyDatabases.contains(folded.database) && !created.withLock { $0.folded.contains(folded) }
+    }
+
+    func wasCreated(_ table: TableID) -> Bool {
+        let folded = Self.folded(table)
+        return created.withLock { $0.folded.contains(folded) }
     }
 
     func isInnoDB(_ table: TableID) -> Bool {
