@@ -56,6 +56,24 @@ struct RestoreResumeTests {
         }
     }
 
+    /// Restores `directory` into `copy` on a scratch server whose max_allowed_packet (64 KB)
+    /// refuses the dump's largest statement: the restore stops there, exit 2. The caller stops
+    /// the server.
+    static func restoreRefusingLargeStatements(_ directory: String) throws -> ScratchServer {
+        let server = try ScratchServer()
+        try server.connect().execute("SET GLOBAL max_allowed_packet = 65536")
+        let failed = try StockTools.swiftrestore(["-j", "2", "--database", "copy", directory], socket: server.socket)
+        #expect(failed.status == 2, "\(failed.status): \(failed.standardErrorText)")
+        return server
+    }
+
+    /// Lets the server take the statement it refused, and finishes the restore with --resume --verify.
+    static func resumeTakingLargeStatements(_ directory: String, on server: ScratchServer) throws {
+        try server.connect().execute("SET GLOBAL max_allowed_packet = 16777216")
+        let resumed = try StockTools.swiftrestore(["-j", "2", "--resume", "--verify", "--database", "copy", directory], socket: server.socket)
+        #expect(resumed.status == 0, "\(resumed.standardErrorText)")
+    }
+
     @Test("kill -9 of swiftrestore midway, then --resume: identical data")
     func killedProcess() throws {
         let (source, directory) = try Self.makeDump()
@@ -107,11 +125,8 @@ struct RestoreResumeTests {
 
         // A server that refuses wide's INSERT (larger than its max_allowed_packet) after its
         // CREATE TABLE ran.
-        let server = try ScratchServer()
+        let server = try Self.restoreRefusingLargeStatements(directory)
         defer { server.stop() }
-        try server.connect().execute("SET GLOBAL max_allowed_packet = 65536")
-        let failed = try StockTools.swiftrestore(["-j", "2", "--database", "copy", directory], socket: server.socket)
-        #expect(failed.status == 2, "\(failed.status): \(failed.standardErrorText)")
         let target = try server.connect()
         #expect(try target.query("SELECT COUNT(*) FROM copy.wide").rows[0].string(0) == "0", "wide created, none of its rows in")
         let parts = Set(try target.query("SELECT part FROM swiftrestore.journal WHERE part <> ''").rows.compactMap { $0.string(0) })
@@ -120,14 +135,44 @@ struct RestoreResumeTests {
             #expect(parts.contains(part.replacingOccurrences(of: ".schema.sql", with: ".00001.sql")), "\(part) journaled with its rows")
         }
 
-        try target.execute("SET GLOBAL max_allowed_packet = 16777216")
-        let resumed = try StockTools.swiftrestore(["-j", "2", "--resume", "--verify", "--database", "copy", directory], socket: server.socket)
-        #expect(resumed.status == 0, "\(resumed.standardErrorText)")
+        try Self.resumeTakingLargeStatements(directory, on: server)
         for table in ["wide"] + (0..<6).map({ "small\($0)" }) {
             let checksum = "SELECT COUNT(*), SUM(CRC32(CONCAT_WS(',', id, \(table == "wide" ? "note" : "v")))) FROM "
             let original = try connection.query(checksum + table).rows[0]
             let restored = try server.connect().query(checksum + "copy.\(table)").rows[0]
             #expect(restored.string(0) == original.string(0) && restored.string(1) == original.string(1), "\(table)")
         }
+    }
+
+    @Test("the objects file's SETs are not journaled: on --resume they run again before the routine they prepare")
+    func objectSetsRunAgainOnResume() throws {
+        let source = try TestServer.makeDatabase("resume_objects")
+        defer { _ = try? TestServer.connect().execute("DROP DATABASE `\(source)`") }
+        let connection = try TestServer.connect(database: source)
+        try connection.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        try connection.execute("INSERT INTO t SELECT seq FROM seq_1_to_10")
+        try connection.execute("CREATE PROCEDURE asmall() SELECT COUNT(*) FROM t")
+        // `zbig` (after `asmall` in the dump): its CREATE (about 70 KB) is larger than the
+        // scratch server's first max_allowed_packet; made under an sql_mode of its own, which
+        // the dump's SETs carry.
+        try connection.execute("SET SESSION sql_mode = 'ANSI_QUOTES,STRICT_ALL_TABLES'")
+        try connection.execute("CREATE PROCEDURE zbig() SELECT '\(String(repeating: "x", count: 70_000))' AS note")
+        let mode = "SELECT ROUTINE_NAME, SQL_MODE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = "
+        let original = try connection.query(mode + "'\(source)' ORDER BY 1").rows.map { "\($0.string(0) ?? ""): \($0.string(1) ?? "")" }
+        let directory = scratchPath("resume_objects")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let dump = try StockTools.swiftdump(["--format=dir", "-R", "-o", directory, source])
+        try #require(dump.status == 0, "\(dump.standardErrorText)")
+
+        let server = try Self.restoreRefusingLargeStatements(directory)
+        defer { server.stop() }
+        let target = try server.connect()
+        let journaled = try target.query("SELECT COUNT(*) FROM swiftrestore.journal WHERE part LIKE 'objects.sql#%'").rows[0].string(0)
+        // asmall's DROP IF EXISTS and CREATE, zbig's DROP IF EXISTS; none of the SETs around them.
+        #expect(journaled == "3", "\(journaled ?? "?") objects statements journaled")
+
+        try Self.resumeTakingLargeStatements(directory, on: server)
+        let restored = try server.connect().query(mode + "'copy' ORDER BY 1").rows.map { "\($0.string(0) ?? ""): \($0.string(1) ?? "")" }
+        #expect(restored == original, "each routine under the sql_mode it was made with")
     }
 }

@@ -110,7 +110,7 @@ final class ItemRunner: Sendable {
     // MARK: Directory dumps
 
     /// Loads one file of a directory dump. A data file's rows and its journal entries commit
-    /// together; the objects file is journaled statement by statement.
+    /// together; the objects file is journaled statement by statement (its SETs are not).
     private func load(_ file: DirectoryDump.File, journals: [String], on session: WorkerSession) throws {
         var attempt = 0
         while true {
@@ -164,6 +164,12 @@ final class ItemRunner: Sendable {
             let part = "\(file.relativePath)#\(index)"
             if file.kind == .objects {
                 if done.contains(part) { continue }
+                // A SET is not journaled: --resume runs it again, before what it prepares (the
+                // session it set is gone), and it costs no journal row and no COMMIT.
+                if case .session = role {
+                    try run(statement, source: file.relativePath, on: session, rows: false)
+                    continue
+                }
                 try run(statement, source: file.relativePath, on: session, rows: false, tolerating: resuming ? .alreadyExists : nil)
                 resuming = false
                 if let journal { try journal.record([part], on: session.connection) }
