@@ -1,3 +1,4 @@
+import Foundation
 import MariaDBClient
 
 /// `manifest.json`, the last file a directory dump writes and its commit marker: what the
@@ -82,6 +83,55 @@ struct Manifest: Codable, Sendable {
     var rowChecksum = "sum of XXH64 of each row's SQL value list as written (utf8mb4, time zone as in the files), modulo 2^64"
     var files: [FileRecord]
     var tables: [TableRecord]
+
+    /// The manifest's JSON, a record at a time: the header's keys as JSONEncoder writes them,
+    /// then `files` and `tables` with one record per line. Encoding the whole value at once
+    /// built a tree of every record first (36 MB of 52 at 10,000 tables, growing with them).
+    func write(to stream: OutputStream) throws {
+        let pretty = JSONEncoder()
+        pretty.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let compact = JSONEncoder()
+        compact.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var out: [UInt8] = Array("{\n".utf8)
+        func key(_ name: String) { out += Array("  \"\(name)\" : ".utf8) }
+        /// A header value, its inner lines indented under the key.
+        func field<Value: Encodable>(_ name: String, _ value: Value?) throws {
+            guard let value else { return }
+            key(name)
+            let encoded = Array(try pretty.encode(value))
+            for (index, byte) in encoded.enumerated() {
+                out.append(byte)
+                if byte == UInt8(ascii: "\n"), index + 1 < encoded.count, encoded[index + 1] != byte { out += [0x20, 0x20] }
+            }
+            out += Array(",\n".utf8)
+        }
+        func records<Record: Encodable>(_ name: String, _ records: [Record], last: Bool) throws {
+            key(name)
+            out += Array("[".utf8)
+            for (index, record) in records.enumerated() {
+                out += Array((index == 0 ? "\n    " : ",\n    ").utf8)
+                out += try compact.encode(record)
+                if out.count >= 1 << 16 {
+                    try stream.write(out)
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            out += Array((records.isEmpty ? "]" : "\n  ]").utf8) + Array((last ? "\n}\n" : ",\n").utf8)
+        }
+        try field("compression", compression)
+        try field("finishedAt", finishedAt)
+        try field("format", format)
+        try field("notCoveredBySnapshot", notCoveredBySnapshot)
+        try field("rowChecksum", rowChecksum)
+        try field("serverVersion", serverVersion)
+        try field("settings", settings)
+        try field("snapshot", snapshot)
+        try field("startedAt", startedAt)
+        try field("tool", tool)
+        try records("files", files, last: false)
+        try records("tables", tables, last: true)
+        try stream.write(out)
+    }
 }
 
 /// The names of a directory dump's files: `<db>/database.sql`, `<db>/<table>.schema.sql`,
@@ -148,5 +198,147 @@ enum FileNames {
         if stem.hasSuffix(".schema") { return (.schema, database, decode(String(stem.dropLast(".schema".count)))) }
         if let dot = stem.lastIndex(of: ".") { return (.data, database, decode(String(stem[..<dot]))) }
         return nil
+    }
+}
+
+extension Manifest {
+    /// Reads a manifest a record at a time, the counterpart of ``write(to:)``: `files` and
+    /// `tables` are decoded element by element, the rest as one object. JSONDecoder on the
+    /// whole document held a parsed copy of every record besides the records: 45 MB for the
+    /// 4.6 MB manifest of 10,000 tables, 10x at 100,000. Any JSON layout of the same value reads.
+    static func read(_ bytes: [UInt8]) throws -> Manifest {
+        let decoder = JSONDecoder()
+        return try bytes.withUnsafeBufferPointer { all in
+            func slice(_ range: Range<Int>) -> Data { Data(all[range]) }
+            var scanner = JSONScanner(bytes: all)
+            var header: [UInt8] = []
+            var files: [FileRecord]?
+            var tables: [TableRecord]?
+            try scanner.expect(UInt8(ascii: "{"))
+            if !scanner.consume(UInt8(ascii: "}")) {
+                repeat {
+                    let keyRange = try scanner.string()
+                    try scanner.expect(UInt8(ascii: ":"))
+                    switch try decoder.decode(String.self, from: slice(keyRange)) {
+                    case "files":
+                        var records: [FileRecord] = []
+                        try scanner.elements { records.append(try decoder.decode(FileRecord.self, from: slice($0))) }
+                        files = records
+                    case "tables":
+                        var records: [TableRecord] = []
+                        try scanner.elements { records.append(try decoder.decode(TableRecord.self, from: slice($0))) }
+                        tables = records
+                    default:
+                        let value = try scanner.value()
+                        header += Array(all[keyRange]) + [UInt8(ascii: ":")] + Array(all[value]) + [UInt8(ascii: ",")]
+                    }
+                } while scanner.consume(UInt8(ascii: ","))
+                try scanner.expect(UInt8(ascii: "}"))
+            }
+            try scanner.end()
+            // Present but empty here, so the decoder still says which of them is missing.
+            if files != nil { header += Array("\"files\":[],".utf8) }
+            if tables != nil { header += Array("\"tables\":[],".utf8) }
+            if !header.isEmpty { header.removeLast() }
+            var manifest = try decoder.decode(Manifest.self, from: Data([UInt8(ascii: "{")] + header + [UInt8(ascii: "}")]))
+            manifest.files = files ?? []
+            manifest.tables = tables ?? []
+            return manifest
+        }
+    }
+}
+
+/// Finds where JSON values start and end, without parsing them: enough to hand a document's
+/// parts to JSONDecoder one at a time.
+private struct JSONScanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+
+    struct Malformed: Error, CustomStringConvertible {
+        let offset: Int
+        var description: String { "malformed JSON at byte \(offset)" }
+    }
+
+    private mutating func skipSpace() {
+        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+    }
+
+    mutating func consume(_ byte: UInt8) -> Bool {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    mutating func expect(_ byte: UInt8) throws {
+        guard consume(byte) else { throw Malformed(offset: index) }
+    }
+
+    /// Only white space is left.
+    mutating func end() throws {
+        skipSpace()
+        guard index == bytes.count else { throw Malformed(offset: index) }
+    }
+
+    /// A string, its quotes included.
+    mutating func string() throws -> Range<Int> {
+        skipSpace()
+        let start = index
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Malformed(offset: index) }
+        index += 1
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): index += 2
+            case UInt8(ascii: "\""):
+                index += 1
+                return start..<index
+            default: index += 1
+            }
+        }
+        throw Malformed(offset: start)
+    }
+
+    /// Any value: a string, an object or array (to its matching bracket), or a scalar.
+    mutating func value() throws -> Range<Int> {
+        skipSpace()
+        let start = index
+        guard index < bytes.count else { throw Malformed(offset: index) }
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+            return try string()
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: "\""):
+                    _ = try string()
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 {
+                        index += 1
+                        return start..<index
+                    }
+                default: break
+                }
+                index += 1
+            }
+            throw Malformed(offset: start)
+        default:
+            while index < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) {
+                index += 1
+            }
+            guard index > start else { throw Malformed(offset: start) }
+            return start..<index
+        }
+    }
+
+    /// Each element of an array.
+    mutating func elements(_ body: (Range<Int>) throws -> Void) throws {
+        try expect(UInt8(ascii: "["))
+        if consume(UInt8(ascii: "]")) { return }
+        repeat { try body(try value()) } while consume(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "]"))
     }
 }

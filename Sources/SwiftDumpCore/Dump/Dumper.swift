@@ -219,6 +219,7 @@ final class Dumper {
             try guarded(entry.name) {
                 try dumpTable(TableID(database: database, table: entry.name), engine: engines[entry.name] ?? "", versioned: entry.isVersioned)
             }
+            try oneConnection?.tableDumped()
         }
         // In dependency order events come last of all (see dumpEventsLast).
         if options.events && options.order == .name {

@@ -51,7 +51,6 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
     private var current: OpenFile?
     private var objects: OpenFile?
     private var objectsDatabase: SQLName?
-    private var chunkCounts: [TableID: Int] = [:]
 
     var isSingleStream: Bool { false }
 
@@ -127,9 +126,9 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
     func addRows(_ rows: TableRows, reading: ChunkReading) throws {
         let key = rows.table
         shared.withLock { $0.chunksLeft[key, default: 0] += rows.queries.count }
-        for query in rows.queries {
-            let number = (chunkCounts[key] ?? 0) + 1
-            chunkCounts[key] = number
+        // A table's rows come in one call: its chunks are numbered here, one after another.
+        for (index, query) in rows.queries.enumerated() {
+            let number = index + 1
             let file = ChunkFile(path: FileNames.chunk(rows.table, number: number, suffix: suffix), order: nextOrder(),
                                  table: rows.table, statementStart: rows.statementStart, netBufferLength: rows.netBufferLength)
             let job = ChunkJob(table: rows.table, query: query, extended: rows.extended, hexBlob: rows.hexBlob, destination: .file(file),
@@ -162,7 +161,9 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
         completed = true
         let tableDone = shared.withLock { state in
             state.chunksLeft[file.table, default: 1] -= 1
-            return state.chunksLeft[file.table] == 0
+            guard state.chunksLeft[file.table] == 0 else { return false }
+            state.chunksLeft[file.table] = nil
+            return true
         }
         if tableDone { progress.tableDone() }
     }
@@ -181,27 +182,40 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             objects = nil
             try close(open)
         }
-        var files = shared.withLock { $0.records }.sorted { $0.order < $1.order }
+        // Sorted, and later read, in place: at 100,000 tables the records are 200,000, and
+        // every copy of them counted in the peak.
+        let paths = shared.withLock { state in
+            state.records.sort { $0.order < $1.order }
+            return state.records.map(\.path)
+        }
         // Every file and directory on disk before the manifest says the dump is complete. The
         // files' write-back started as each was closed, so this mostly waits for the last ones.
-        let versions = try destination.makeDurable(files.map(\.path))
-        for index in files.indices { files[index].storedVersion = versions[files[index].path] }
-        var tables: [TableID: Manifest.TableRecord] = [:]
-        for file in files where file.kind == .data {
-            let key = TableID(database: file.database ?? "", table: file.table ?? "")
-            var table = tables[key] ?? Manifest.TableRecord(database: key.database, table: key.table, rows: 0, rowChecksum: 0)
-            table.rows += file.rows
-            table.rowChecksum &+= file.rowChecksum ?? 0
-            tables[key] = table
+        let versions = try destination.makeDurable(paths)
+        let files = shared.withLock { state in
+            if !versions.isEmpty {
+                for index in state.records.indices { state.records[index].storedVersion = versions[state.records[index].path] }
+            }
+            return state.records
         }
+        // A table's chunk files are numbered one after another (addRows), so each table's
+        // files are a run of neighbouring records.
+        var tables: [Manifest.TableRecord] = []
+        var last: (database: SQLName?, table: SQLName?) = (nil, nil)
+        for file in files where file.kind == .data {
+            if last.database != file.database || last.table != file.table || tables.isEmpty {
+                tables.append(Manifest.TableRecord(database: file.database ?? "", table: file.table ?? "", rows: 0, rowChecksum: 0))
+                last = (file.database, file.table)
+            }
+            tables[tables.count - 1].rows += file.rows
+            tables[tables.count - 1].rowChecksum &+= file.rowChecksum ?? 0
+        }
+        tables.sort { ($0.database, $0.table) < ($1.database, $1.table) }
         var content = Manifest(tool: SwiftDumpVersion.line(program: "swiftdump"), serverVersion: "", startedAt: "", finishedAt: "",
                                settings: nil, compression: compression?.name ?? "none", snapshot: nil, notCoveredBySnapshot: [],
-                               files: files, tables: tables.values.sorted { ($0.database, $0.table) < ($1.database, $1.table) })
+                               files: files, tables: tables)
         manifest(&content)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let stream = try OutputStream(target: destination.create(Manifest.fileName))
-        try stream.write(Array(try encoder.encode(content)) + [UInt8(ascii: "\n")])
+        try content.write(to: stream)
         try stream.commit()
         _ = try destination.makeDurable([Manifest.fileName])
         // From here on the directory is a complete dump.

@@ -65,10 +65,12 @@ final class ReaderPool {
         let skipped = self.skipped
         let ours = Set(workers.map(\.connectionID))
         loops = ConnectionLoops(workers) { _, connection in
+            var lockRelease = SnapshotTransaction.LockRelease()
             while let job = queue.pop() {
                 do {
                     do {
                         try layout.read(job, on: connection)
+                        try lockRelease.tableRead(on: connection)
                     } catch let error as MariaDBError where error.is(.lockWaitTimeout) {
                         throw DumpError.lockTimeout("reading \(job.table): a lock wait reached --lock-wait-timeout; "
                                                     + LockDiagnosis.describe(on: connection, excluding: ours))

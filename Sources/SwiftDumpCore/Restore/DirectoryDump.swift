@@ -24,6 +24,7 @@ struct DirectoryDump: Sendable {
 
     let location: any DumpLocation
     let files: [File]
+    /// The manifest read, its `files` emptied: ``files`` holds them, checked.
     let manifest: Manifest?
     /// Problems found that --force was told to accept (a missing manifest).
     let acceptedProblems: [String]
@@ -48,25 +49,29 @@ struct DirectoryDump: Sendable {
             identity = "no-manifest"
             return
         }
-        let decoded: Manifest
+        var decoded: Manifest
         do {
-            decoded = try JSONDecoder().decode(Manifest.self, from: Data(data))
+            decoded = try Manifest.read(data)
         } catch {
             throw InputError("\(manifestPath) is not a swiftdump manifest of format \(Manifest.currentFormat): \(error)")
         }
         guard decoded.format == Manifest.currentFormat else {
             throw InputError("\(manifestPath): unknown format \(decoded.format) (this swiftrestore reads \(Manifest.currentFormat))")
         }
-        manifest = decoded
         identity = data.withUnsafeBytes { XXHash64.hex(XXHash64.hash($0)) }
         var files: [File] = []
+        files.reserveCapacity(decoded.files.count)
         var problems: [String] = []
-        for record in decoded.files.sorted(by: { $0.order < $1.order }) {
+        decoded.files.sort { $0.order < $1.order }
+        for record in decoded.files {
             let file = File(location: location, relativePath: record.path, kind: record.kind, database: record.database, table: record.table,
                             bytes: record.bytes, sqlBytes: record.sqlBytes, rows: record.rows)
             if let problem = Self.check(file, record) { problems.append(problem) }
             files.append(file)
         }
+        // `files` carries them from here: the records would double what 100,000 tables hold.
+        decoded.files = []
+        manifest = decoded
         if !problems.isEmpty {
             guard force else {
                 throw InputError("the directory dump does not match its manifest; nothing was applied:\n  " + problems.prefix(20).joined(separator: "\n  ")

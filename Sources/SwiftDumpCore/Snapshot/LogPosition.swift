@@ -55,6 +55,7 @@ struct OneConnectionSnapshot {
     private(set) var ddlBlock: DDLBlock?
     private let lockAllTables: Bool
     private let singleTransaction: Bool
+    private var lockRelease = SnapshotTransaction.LockRelease()
 
     /// Takes the locks or the snapshot the options ask for; returns with the position when
     /// `masterData` (inside a snapshot: the snapshot's; under the read lock: SHOW MASTER STATUS).
@@ -76,8 +77,7 @@ struct OneConnectionSnapshot {
                     report("-- another backup holds the server's backup stage: DDL is not held back during this dump")
                 }
             }
-            try connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            try connection.execute("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */")
+            try SnapshotTransaction.start(on: connection)
         }
         guard options.masterData > 0 else { return (snapshot, nil) }
         var position = options.singleTransaction ? try LogPosition.ofSnapshot(on: connection) : nil
@@ -97,6 +97,12 @@ struct OneConnectionSnapshot {
 
     func unlockTables() throws {
         try connection.execute("UNLOCK TABLES")
+    }
+
+    /// A table is written: inside the snapshot, its metadata lock goes with the next few
+    /// (``SnapshotTransaction``).
+    mutating func tableDumped() throws {
+        if singleTransaction { try lockRelease.tableRead(on: connection) }
     }
 
     /// Ends the transaction and the locks, and lets DDL run again.

@@ -133,8 +133,7 @@ final class SnapshotGroup {
             do {
                 for worker in workers {
                     positions.append(try worker.runAndWait { connection in
-                        try connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                        try connection.execute("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */")
+                        try SnapshotTransaction.start(on: connection)
                         return try LogPosition.ofSnapshot(on: connection)
                     })
                 }
