@@ -156,6 +156,38 @@ struct LockingTests {
         }
     }
 
+    @Test("a snapshot transaction lets go of the tables it has read: a reading connection holds at most 64 tables' metadata locks, not one per table read (the server searches them on every open)",
+          arguments: [["--threads=2"], ["--threads=1", "--single-transaction"]])
+    func metadataLocksReleased(mode: [String]) throws {
+        let server = try ScratchServer()
+        defer { server.stop() }
+        let connection = try server.connect()
+        try connection.execute("INSTALL SONAME 'metadata_lock_info'")
+        try connection.execute("CREATE DATABASE mdl")
+        let tables = 300
+        let creates = (0..<tables).map { "CREATE TABLE mdl.t\($0) (id INT PRIMARY KEY); INSERT INTO mdl.t\($0) VALUES (\($0));" }
+        #expect(try server.mysql(input: Array(creates.joined(separator: "\n").utf8)).status == 0)
+        // SLEEP in the condition: each table's one row takes 10 ms to read, so the locks can be watched.
+        let running = try StockTools.startSwiftdump(mode + ["--where=SLEEP(0.01) = 0", "-r", "/dev/null", "mdl"], socket: server.socket)
+        var most = 0
+        var seen = 0
+        // Until it exits (a zombie still answers kill(pid, 0)).
+        while ((try? String(contentsOfFile: "/proc/\(running.pid)/stat", encoding: .utf8)) ?? ") Z ").contains(") Z ") == false {
+            for row in try connection.query("""
+                SELECT COUNT(*) FROM information_schema.METADATA_LOCK_INFO WHERE TABLE_SCHEMA = 'mdl' AND LOCK_TYPE LIKE '%metadata lock' GROUP BY THREAD_ID
+                """).rows {
+                let count = Int(row.string(0) ?? "") ?? 0
+                most = max(most, count)
+                seen += 1
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let outcome = running.wait(timeout: 120)
+        #expect(outcome.status == 0, "\(outcome.standardErrorText)")
+        #expect(seen > 10, "the dump's locks were watched while it read")
+        #expect(most >= 2 && most <= 64 + 2, "most metadata locks one connection held: \(most) (the tables read since the last release, and the one being read)")
+    }
+
     @Test("another backup holding the server's backup stage (mariabackup, another dump): the dump does not wait for it, and says DDL is not held back")
     func anotherBackup() throws {
         let server = try ScratchServer()

@@ -142,11 +142,15 @@ struct RestoreSchedule {
         var isDone: Bool { first == nil && isIdle && uncommitted.isEmpty }
 
         /// Takes the first item off the queue; what was taken is let go (its statements with
-        /// it) once half the array is taken.
+        /// it) once half the array is taken, or all of it (a small table's two items, which
+        /// at 100,000 tables stayed to the end: 0.6 KB a table).
         mutating func popFirst() -> RestoreItem {
             let item = items[head]
             head += 1
-            if head >= 8 && head * 2 >= items.count {
+            if head == items.count {
+                items = []
+                head = 0
+            } else if head >= 8 && head * 2 >= items.count {
                 items.removeFirst(head)
                 head = 0
             }

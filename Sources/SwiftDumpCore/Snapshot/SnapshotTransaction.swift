@@ -11,11 +11,21 @@ import MariaDBClient
 /// the locks taken since the savepoint and keeps the snapshot, as mysqldump does after each
 /// table. Where DDL is held back (BACKUP STAGE BLOCK_DDL) the locks protect nothing more;
 /// without it, a table read to the end may then be altered, as under mysqldump.
+///
+/// With the binary log on, MariaDB keeps the locks through ROLLBACK TO SAVEPOINT (the SAVEPOINT
+/// itself went to the session's binlog cache) unless the session does not log: the reading
+/// sessions, which write nothing, turn `sql_log_bin` off where the account may (BINLOG ADMIN
+/// or SUPER); where it may not, the locks stay until the end, as before.
 enum SnapshotTransaction {
     static let savepoint: SQLText = "swiftdump_snapshot"
 
     /// Starts the snapshot on `connection` and marks its start.
     static func start(on connection: Connection) throws {
+        do {
+            try connection.execute("SET SESSION sql_log_bin = 0")
+        } catch is MariaDBError {
+            // No privilege, or a server without it: the locks are then held to the end.
+        }
         try connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         try connection.execute("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */")
         try connection.execute("SAVEPOINT \(sql: savepoint)")
