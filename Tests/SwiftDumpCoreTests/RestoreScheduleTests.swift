@@ -314,7 +314,8 @@ struct RestoreScheduleTests {
 
     @Test("the budget holds the feeder back; statements of a directory's files are only named and never wait")
     func budget() {
-        var schedule = RestoreSchedule(workers: 1, budget: 1_000)
+        let overhead = RestoreSchedule.itemOverhead
+        var schedule = RestoreSchedule(workers: 1, budget: 1_000 + overhead)
         var workload = Workload()
         let table = TableID(database: "d", table: "t")
         workload.add(.data, table, bytes: 900)
@@ -329,6 +330,18 @@ struct RestoreScheduleTests {
         #expect(schedule.hasRoom(for: workload.items[1]))
         let barrier = RestoreItem(kind: .barrier, table: nil, database: nil, work: .statements([], source: "b"), bytes: 1 << 30)
         #expect(schedule.hasRoom(for: barrier), "a barrier never waits for room")
+
+        // Tiny statements fill the budget too: each item is counted with its bookkeeping.
+        var tiny = RestoreSchedule(workers: 1, budget: 10 * (overhead + 1) - 1)
+        var small = Workload()
+        for index in 0..<10 { small.add(.data, TableID(database: "d", table: SQLName("t\(index)")), bytes: 1) }
+        for item in small.items.dropLast() {
+            #expect(tiny.hasRoom(for: item))
+            tiny.add(item)
+        }
+        #expect(tiny.hasRoom(for: small.items[9]), "nine items of 1 byte: 9 x \(overhead + 1) bytes counted")
+        tiny.add(small.items[9])
+        #expect(!tiny.hasRoom(for: small.items[9]), "ten items of 1 byte fill a budget of 10 x \(overhead + 1) - 1")
     }
 
     @Test("a directory dump's biggest table goes first once everything is fed")
