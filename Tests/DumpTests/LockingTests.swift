@@ -188,6 +188,27 @@ struct LockingTests {
         #expect(most >= 2 && most <= 64 + 2, "most metadata locks one connection held: \(most) (the tables read since the last release, and the one being read)")
     }
 
+    @Test("an account that may not turn sql_log_bin off keeps the locks to the end, says so under -v, and the dump is the same")
+    func metadataLocksKeptWithoutPrivilege() throws {
+        let server = try ScratchServer()
+        defer { server.stop() }
+        let connection = try server.connect()
+        #expect(try connection.query("SELECT @@GLOBAL.log_bin").rows.first?.string(0) == "1", "the scratch server logs")
+        try connection.execute("CREATE DATABASE mdl")
+        try connection.execute("CREATE TABLE mdl.t (id INT PRIMARY KEY)")
+        try connection.execute("INSERT INTO mdl.t VALUES (1), (2)")
+        try connection.execute("CREATE USER 'reader'@'localhost' IDENTIFIED BY 'pw'")
+        try connection.execute("GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, RELOAD, PROCESS ON *.* TO 'reader'@'localhost'")
+        for mode in [["--threads=2"], ["--threads=1", "--single-transaction"]] {
+            let reader = try StockTools.swiftdump(["--user=reader", "--password=pw", "-v", "--skip-dump-date"] + mode + ["mdl"], socket: server.socket)
+            let root = try StockTools.swiftdump(["-v", "--skip-dump-date"] + mode + ["mdl"], socket: server.socket)
+            #expect(reader.status == 0 && root.status == 0, "\(reader.standardErrorText) \(root.standardErrorText)")
+            #expect(reader.standardErrorText.contains("may not set sql_log_bin"), "\(mode): \(reader.standardErrorText)")
+            #expect(!root.standardErrorText.contains("sql_log_bin"), "\(mode): \(root.standardErrorText)")
+            #expect(reader.standardOutput == root.standardOutput, "\(mode): the same dump")
+        }
+    }
+
     @Test("another backup holding the server's backup stage (mariabackup, another dump): the dump does not wait for it, and says DDL is not held back")
     func anotherBackup() throws {
         let server = try ScratchServer()

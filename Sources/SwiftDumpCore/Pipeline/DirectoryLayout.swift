@@ -197,19 +197,20 @@ final class DirectoryLayout: DumpLayout, @unchecked Sendable {
             }
             return state.records
         }
-        // A table's chunk files are numbered one after another (addRows), so each table's
-        // files are a run of neighbouring records.
+        // Per table, its files' rows and checksums: each data file's, sorted by table, summed.
+        var perFile = files.filter { $0.kind == .data }.map {
+            Manifest.TableRecord(database: $0.database ?? "", table: $0.table ?? "", rows: $0.rows, rowChecksum: $0.rowChecksum ?? 0)
+        }
+        perFile.sort { ($0.database, $0.table) < ($1.database, $1.table) }
         var tables: [Manifest.TableRecord] = []
-        var last: (database: SQLName?, table: SQLName?) = (nil, nil)
-        for file in files where file.kind == .data {
-            if last.database != file.database || last.table != file.table || tables.isEmpty {
-                tables.append(Manifest.TableRecord(database: file.database ?? "", table: file.table ?? "", rows: 0, rowChecksum: 0))
-                last = (file.database, file.table)
+        for file in perFile {
+            guard let last = tables.last, last.database == file.database, last.table == file.table else {
+                tables.append(file)
+                continue
             }
             tables[tables.count - 1].rows += file.rows
-            tables[tables.count - 1].rowChecksum &+= file.rowChecksum ?? 0
+            tables[tables.count - 1].rowChecksum &+= file.rowChecksum
         }
-        tables.sort { ($0.database, $0.table) < ($1.database, $1.table) }
         var content = Manifest(tool: SwiftDumpVersion.line(program: "swiftdump"), serverVersion: "", startedAt: "", finishedAt: "",
                                settings: nil, compression: compression?.name ?? "none", snapshot: nil, notCoveredBySnapshot: [],
                                files: files, tables: tables)

@@ -77,7 +77,7 @@ struct OneConnectionSnapshot {
                     report("-- another backup holds the server's backup stage: DDL is not held back during this dump")
                 }
             }
-            try SnapshotTransaction.start(on: connection)
+            if try !SnapshotTransaction.start(on: connection) { report(SnapshotTransaction.locksKept) }
         }
         guard options.masterData > 0 else { return (snapshot, nil) }
         var position = options.singleTransaction ? try LogPosition.ofSnapshot(on: connection) : nil

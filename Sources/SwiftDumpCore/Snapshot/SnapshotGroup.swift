@@ -91,6 +91,8 @@ final class SnapshotGroup {
 
         var positions: [LogPosition] = []
         var consistent = false
+        /// A reading session that keeps its metadata locks to the end (``SnapshotTransaction``).
+        var locksKept = false
         var lockHeld = 0.0
         // MariaDB 10.11 writes sequence updates (NEXTVAL, SETVAL) to the binary log as they
         // happen: one may slip in between two connections' snapshots. Their positions then
@@ -132,10 +134,11 @@ final class SnapshotGroup {
             positions = []
             do {
                 for worker in workers {
-                    positions.append(try worker.runAndWait { connection in
-                        try SnapshotTransaction.start(on: connection)
-                        return try LogPosition.ofSnapshot(on: connection)
-                    })
+                    let (releasesLocks, position) = try worker.runAndWait { connection in
+                        (try SnapshotTransaction.start(on: connection), try LogPosition.ofSnapshot(on: connection))
+                    }
+                    positions.append(position)
+                    locksKept = locksKept || !releasesLocks
                 }
                 // MySQL has no binlog_snapshot_* status: under the lock the master status is exact.
                 if locked, positions.contains(where: { $0.file.isEmpty }), let master = try LogPosition.current(on: coordinator) {
@@ -181,6 +184,7 @@ final class SnapshotGroup {
         if consistent && positions.first?.file.isEmpty == true && note.isEmpty {
             note = "the binary log is off: the snapshots are one because they started under the lock"
         }
+        if locksKept { report(SnapshotTransaction.locksKept) }
         let proof = SnapshotProof(method: method, lockHeldMilliseconds: lockHeld, positions: positions, consistent: consistent, note: note)
         return SnapshotGroup(workers: workers, proof: proof, ddlBlock: ddlBlock, report: report)
     }

@@ -19,16 +19,22 @@ import MariaDBClient
 enum SnapshotTransaction {
     static let savepoint: SQLText = "swiftdump_snapshot"
 
-    /// Starts the snapshot on `connection` and marks its start.
-    static func start(on connection: Connection) throws {
+    /// What -v says when the locks stay to the end.
+    static let locksKept = "-- the binary log is on and this account may not set sql_log_bin: each reading connection keeps every table's metadata lock until it ends (slower past tens of thousands of tables)"
+
+    /// Starts the snapshot on `connection` and marks its start. False when the locks will stay
+    /// to the end: the binary log is on and the account may not turn `sql_log_bin` off.
+    static func start(on connection: Connection) throws -> Bool {
+        var releasesLocks = true
         do {
             try connection.execute("SET SESSION sql_log_bin = 0")
         } catch is MariaDBError {
-            // No privilege, or a server without it: the locks are then held to the end.
+            releasesLocks = (try? connection.query("SELECT @@GLOBAL.log_bin").rows.first?.string(0)) != "1"
         }
         try connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         try connection.execute("START TRANSACTION /*!40100 WITH CONSISTENT SNAPSHOT */")
         try connection.execute("SAVEPOINT \(sql: savepoint)")
+        return releasesLocks
     }
 
     /// Counts the tables one connection has read in its snapshot, and releases their metadata
