@@ -39,6 +39,42 @@ struct TableChunkerTests {
         #expect(TableChunker.integerBoundaries(minimum: Int128(Int64.min), maximum: Int128(Int64.max), pieces: 2) == [0])
     }
 
+    @Test("spans gathered into pieces: none under a quarter of the target, none over 1.5 targets unless one span is")
+    func pieceStarts() {
+        // The estimates of a CI run: a string key's probes found three values close together
+        // after a span that nearly filled its piece; they made a piece of 3 rows.
+        #expect(TableChunker.pieceStarts(rows: [2000, 2499, 1, 1, 2600], target: 2000) == [1, 4])
+        #expect(TableChunker.pieceStarts(rows: [1, 1, 2600, 2600], target: 2000) == [3], "small first spans join the next")
+        #expect(TableChunker.pieceStarts(rows: [2000, 2400, 300, 200], target: 2000) == [1], "a short tail joins the piece before")
+        #expect(TableChunker.pieceStarts(rows: [1000, 1000, 1000, 1000], target: 2000) == [2])
+        #expect(TableChunker.pieceStarts(rows: [5, 5], target: 2000).isEmpty)
+        #expect(TableChunker.pieceStarts(rows: [], target: 2000).isEmpty)
+        var random = SeededRandom(state: 11)
+        for _ in 0..<2000 {
+            let target = Double.random(in: 10...10_000, using: &random)
+            // Spans as the cutter leaves them: most below two targets, runs of tiny ones, a few
+            // it could not cut (one value) far above.
+            let rows = (0..<Int.random(in: 1...60, using: &random)).map { _ -> Double in
+                switch Int.random(in: 0..<10, using: &random) {
+                case 0..<4: Double(Int.random(in: 0...3, using: &random))
+                case 4: target * Double.random(in: 2...6, using: &random)
+                default: target * Double.random(in: 0...2, using: &random)
+                }
+            }
+            let starts = TableChunker.pieceStarts(rows: rows, target: target)
+            #expect(zip(starts, starts.dropFirst()).allSatisfy { $0 < $1 } && starts.allSatisfy { $0 > 0 && $0 < rows.count })
+            let bounds = [0] + starts + [rows.count]
+            let pieces = zip(bounds, bounds.dropFirst()).map { rows[$0.0..<$0.1] }
+            for (number, piece) in pieces.enumerated() {
+                let sum = piece.reduce(0, +)
+                if pieces.count > 1 { #expect(sum >= target / 4, "piece \(number) of \(pieces.map { $0.reduce(0, +) }), target \(target)") }
+                let allowance = number == pieces.count - 1 ? target / 4 : 0
+                #expect(sum <= target * 1.5 + allowance || piece.contains { $0 > target * 1.25 },
+                        "piece \(number): \(Array(piece)), target \(target)")
+            }
+        }
+    }
+
     @Test("ranges cover every value once: below the first boundary, between each pair, from the last on; composite keys as tuples")
     func ranges() {
         let ranges = TableChunker.ranges(on: ["id"], boundaries: [["10"], ["20"]]).map(text)

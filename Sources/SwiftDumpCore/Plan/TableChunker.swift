@@ -17,7 +17,8 @@ import Foundation
 ///   one estimate each), and a span that holds one value only, with too many rows, is cut on
 ///   the key's next column within that value (a first column with three distinct values still
 ///   gives as many pieces as an integer key);
-/// - the spans are then gathered, in key order, into pieces of about the same estimated rows.
+/// - the spans are then gathered, in key order, into pieces of about the same estimated rows
+///   (`pieceStarts`).
 /// Other key types (dates, decimals) end the descent: a table whose first key column is one,
 /// or without such a key, is read in one piece.
 enum TableChunker {
@@ -66,6 +67,31 @@ enum TableChunker {
             if boundary > (boundaries.last ?? minimum) && boundary <= maximum { boundaries.append(boundary) }
         }
         return boundaries
+    }
+
+    /// Where pieces of about `target` rows start when spans of `rows` (in key order, never
+    /// straddling two pieces) are gathered: the indices of the spans that begin pieces 2, 3, ...
+    /// A piece closes before a span that would take it past 1.25 targets, except that a small
+    /// span (under a quarter target) joins the piece before it, up to 1.5 targets, and a piece
+    /// under a quarter target takes the next span whatever its size (a short tail joins the
+    /// piece before): a short run of spans
+    /// between large ones (a string key's probes landing close together) never makes a piece
+    /// of its own.
+    static func pieceStarts(rows: [Double], target: Double) -> [Int] {
+        var starts: [Int] = []
+        var gathered = 0.0
+        for (index, spanRows) in rows.enumerated() {
+            let over = gathered + spanRows
+            let small = spanRows < target / 4
+            if gathered >= target / 4 && over > target * 1.25 && (!small || over > target * 1.5) {
+                starts.append(index)
+                gathered = 0
+            }
+            gathered += spanRows
+        }
+        // A short tail joins the piece before it.
+        if gathered < target / 4, !starts.isEmpty { starts.removeLast() }
+        return starts
     }
 
     /// The conditions between increasing `boundaries`, each a prefix of the values of
@@ -177,17 +203,7 @@ private struct Cutter {
             }
             pending.append(contentsOf: parts.reversed())
         }
-        // Gather the spans into pieces of about `target` rows; a span never straddles two.
-        var boundaries: [[SQLText]] = []
-        var gathered = 0.0
-        for span in leaves {
-            if gathered > 0 && gathered + span.rows > target * 1.25 {
-                boundaries.append(span.start(self))
-                gathered = 0
-            }
-            gathered += span.rows
-        }
-        return boundaries
+        return TableChunker.pieceStarts(rows: leaves.map(\.rows), target: target).map { leaves[$0].start(self) }
     }
 
     /// `column`'s values under `prefix`, cut into about `pieces` spans with their estimates;
