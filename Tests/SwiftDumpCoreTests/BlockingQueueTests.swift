@@ -1,5 +1,6 @@
 import MariaDBClient
 import Testing
+import TestSupport
 
 @Suite("The blocking queue, without a server")
 struct BlockingQueueTests {
@@ -32,14 +33,35 @@ struct BlockingQueueTests {
         #expect(queue.pop() == nil)
     }
 
-    @Test("a held queue hands out nothing until released, then the untaken elements in the order asked for")
-    func heldThenSorted() {
-        let queue = BlockingQueue([5, 1, 4], held: true)
-        queue.push(2)
-        queue.release(sortedBy: <)
+    @Test("with an order: the element that goes first among those waiting, ties in the order pushed, whenever pushed")
+    func ordered() {
+        let queue = BlockingQueue<(size: Int, name: String)>([(5, "a"), (1, "b"), (4, "c")], first: { $0.size > $1.size })
+        queue.push((5, "d"))
+        #expect(queue.pop()?.name == "a")
+        queue.push((9, "e"))
+        queue.push((4, "f"))
+        var taken: [String] = []
         queue.close()
-        var taken: [Int] = []
-        while let next = queue.pop() { taken.append(next) }
-        #expect(taken == [1, 2, 4, 5])
+        while let next = queue.pop() { taken.append(next.name) }
+        #expect(taken == ["e", "d", "c", "f", "b"])
+        // Against a sort, over many pushes and pops interleaved.
+        var random = SeededRandom(state: 3)
+        let numbers = BlockingQueue<(value: Int, arrival: Int)>(first: { $0.value < $1.value })
+        var model: [(value: Int, arrival: Int)] = []
+        for arrival in 0..<3000 {
+            let value = Int.random(in: 0..<50, using: &random)
+            numbers.push((value, arrival))
+            model.append((value, arrival))
+            if Int.random(in: 0..<3, using: &random) == 0 {
+                let expected = model.indices.min { (model[$0].value, model[$0].arrival) < (model[$1].value, model[$1].arrival) }!
+                let popped = numbers.pop()
+                #expect(popped?.value == model[expected].value && popped?.arrival == model[expected].arrival)
+                model.remove(at: expected)
+            }
+        }
+        numbers.close()
+        var rest: [Int] = []
+        while let next = numbers.pop() { rest.append(next.arrival) }
+        #expect(rest == model.sorted { ($0.value, $0.arrival) < ($1.value, $1.arrival) }.map(\.arrival))
     }
 }

@@ -63,62 +63,97 @@ public final class Monitor<State>: @unchecked Sendable {
     }
 }
 
-/// A first-in first-out queue that consumers wait on: a thread's jobs, a dump's chunks, the
-/// tables to verify. `pop` waits for an element; once ``close()`` is called and the queue is
-/// empty it returns nil.
+/// A queue that consumers wait on: a thread's jobs, a dump's chunks, the tables to verify.
+/// First in, first out, or, given `first`, the element that goes first of those waiting (ties
+/// in the order pushed). `pop` waits for an element; once ``close()`` is called and the queue
+/// is empty it returns nil.
 public final class BlockingQueue<Element: Sendable>: Sendable {
     private struct State {
         /// Taken elements are set to nil at once: an element may hold a large buffer (a part
         /// of an upload), which must not live on until the array is compacted.
         var elements: [Element?] = []
         var head = 0
+        /// With an order: a binary heap of the elements waiting, each with its arrival number.
+        var heap: [(element: Element, arrival: Int)] = []
+        var arrivals = 0
         var closed = false
-        /// Consumers wait while held (a dump's chunks, until every table is listed).
-        var held = false
+
+        var isEmpty: Bool { head == elements.count && heap.isEmpty }
     }
 
     private let monitor: Monitor<State>
+    private let first: (@Sendable (Element, Element) -> Bool)?
 
-    public init(_ elements: [Element] = [], held: Bool = false) {
-        monitor = Monitor(State(elements: elements.map { $0 }, held: held))
+    /// `first(a, b)`: `a` is taken before `b`; nil: in the order pushed.
+    public init(_ elements: [Element] = [], first: (@Sendable (Element, Element) -> Bool)? = nil) {
+        self.first = first
+        monitor = Monitor(State())
+        for element in elements { push(element) }
     }
 
     public func push(_ element: Element) {
         monitor.withLock { state in
             precondition(!state.closed, "an element pushed to a closed queue")
-            state.elements.append(element)
+            guard first != nil else {
+                state.elements.append(element)
+                return
+            }
+            state.heap.append((element, state.arrivals))
+            state.arrivals += 1
+            var child = state.heap.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard goesFirst(state.heap[child], state.heap[parent]) else { break }
+                state.heap.swapAt(child, parent)
+                child = parent
+            }
         }
     }
 
     /// The next element, waiting for one; nil once closed and empty.
     public func pop() -> Element? {
-        monitor.wait(until: { ($0.head < $0.elements.count && !$0.held) || $0.closed }) { state in
-            guard state.head < state.elements.count else { return nil }
-            let element = state.elements[state.head].take()
-            state.head += 1
-            // Let go of what was taken once half the array is.
-            if state.head >= 64 && state.head * 2 >= state.elements.count {
-                state.elements.removeFirst(state.head)
-                state.head = 0
-            }
-            return element
+        monitor.wait(until: { !$0.isEmpty || $0.closed }) { state in
+            guard !state.isEmpty else { return nil }
+            return first == nil ? Self.takeOldest(&state) : takeFirst(&state)
         }
     }
 
-    /// Lets consumers take elements, first sorting those not taken yet.
-    public func release(sortedBy areInIncreasingOrder: ((Element, Element) -> Bool)? = nil) {
-        monitor.withLock { state in
-            if let areInIncreasingOrder { state.elements[state.head...].sort { areInIncreasingOrder($0!, $1!) } }
-            state.held = false
+    private static func takeOldest(_ state: inout State) -> Element? {
+        let element = state.elements[state.head].take()
+        state.head += 1
+        // Let go of what was taken once half the array is.
+        if state.head >= 64 && state.head * 2 >= state.elements.count {
+            state.elements.removeFirst(state.head)
+            state.head = 0
         }
+        return element
+    }
+
+    private func takeFirst(_ state: inout State) -> Element {
+        state.heap.swapAt(0, state.heap.count - 1)
+        let taken = state.heap.removeLast()
+        var parent = 0
+        while true {
+            var best = parent
+            for child in [2 * parent + 1, 2 * parent + 2] where child < state.heap.count && goesFirst(state.heap[child], state.heap[best]) {
+                best = child
+            }
+            guard best != parent else { break }
+            state.heap.swapAt(parent, best)
+            parent = best
+        }
+        return taken.element
+    }
+
+    private func goesFirst(_ a: (element: Element, arrival: Int), _ b: (element: Element, arrival: Int)) -> Bool {
+        if first!(a.element, b.element) { return true }
+        if first!(b.element, a.element) { return false }
+        return a.arrival < b.arrival
     }
 
     /// No more elements will come; consumers end once the queue is empty.
     public func close() {
-        monitor.withLock { state in
-            state.closed = true
-            state.held = false
-        }
+        monitor.withLock { $0.closed = true }
     }
 
     /// Drops the elements not yet taken.
@@ -126,6 +161,7 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
         monitor.withLock { state in
             state.elements.removeAll()
             state.head = 0
+            state.heap.removeAll()
         }
     }
 }

@@ -90,7 +90,6 @@ final class Dumper {
         for database in plan.databases {
             try dumpDatabase(database)
         }
-        if case .pool(let queue) = reading, !layout.isSingleStream { queue.release(sortedBy: { $0.estimatedBytes > $1.estimatedBytes }) }
         try writeDeferredForeignKeys()
         try dumpViews()
         try dumpEventsLast()
@@ -121,9 +120,12 @@ final class Dumper {
         let proof = group.proof
         verbose("-- Snapshot: \(group.workers.count) connection(s), \(proof.method), lock held \(String(format: "%.1f", proof.lockHeldMilliseconds)) ms, positions \(proof.positions.map { "\($0.file):\($0.position) gtid \($0.gtid)" }.joined(separator: "; "))\(proof.consistent ? ", all agree" : "")")
         if !proof.note.isEmpty && (options.verbose || !proof.consistent) { report("-- \(proof.note)") }
-        // A directory's readers wait until every table is listed, then take the largest
-        // chunks first, so no reader idles at the end; the stream's take them in its order.
-        let queue = BlockingQueue<ChunkJob>(held: !layout.isSingleStream)
+        // A directory's readers take the largest chunk listed so far, from the first table
+        // listed on: reading overlaps the listing (at 100,000 small tables, waiting for the
+        // whole listing left them idle for most of it), a big table listed late still goes
+        // before the small ones left, and chunking bounds what is left to the end to about
+        // one chunk. The stream's readers take chunks in its order.
+        let queue = layout.isSingleStream ? BlockingQueue<ChunkJob>() : BlockingQueue<ChunkJob>(first: { $0.estimatedBytes > $1.estimatedBytes })
         readers = ReaderPool(workers: group.workers, queue: queue, layout: layout, force: options.force)
         reading = .pool(queue)
         guard options.masterData > 0 else { return nil }
