@@ -69,35 +69,26 @@ public final class Monitor<State>: @unchecked Sendable {
 /// is empty it returns nil.
 public final class BlockingQueue<Element: Sendable>: Sendable {
     private struct State {
-        /// Taken elements are set to nil at once: an element may hold a large buffer (a part
-        /// of an upload), which must not live on until the array is compacted.
-        var elements: [Element?] = []
-        var head = 0
-        /// With an order: a binary heap of the elements waiting, each with its arrival number.
+        /// A binary heap of the elements waiting, each with its arrival number (which alone
+        /// orders a first-in first-out queue). A taken element leaves the array at once: it
+        /// may hold a large buffer (a part of an upload).
         var heap: [(element: Element, arrival: Int)] = []
         var arrivals = 0
         var closed = false
-
-        var isEmpty: Bool { head == elements.count && heap.isEmpty }
     }
 
-    private let monitor: Monitor<State>
+    private let monitor = Monitor(State())
     private let first: (@Sendable (Element, Element) -> Bool)?
 
     /// `first(a, b)`: `a` is taken before `b`; nil: in the order pushed.
     public init(_ elements: [Element] = [], first: (@Sendable (Element, Element) -> Bool)? = nil) {
         self.first = first
-        monitor = Monitor(State())
         for element in elements { push(element) }
     }
 
     public func push(_ element: Element) {
         monitor.withLock { state in
             precondition(!state.closed, "an element pushed to a closed queue")
-            guard first != nil else {
-                state.elements.append(element)
-                return
-            }
             state.heap.append((element, state.arrivals))
             state.arrivals += 1
             var child = state.heap.count - 1
@@ -112,42 +103,29 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
 
     /// The next element, waiting for one; nil once closed and empty.
     public func pop() -> Element? {
-        monitor.wait(until: { !$0.isEmpty || $0.closed }) { state in
-            guard !state.isEmpty else { return nil }
-            return first == nil ? Self.takeOldest(&state) : takeFirst(&state)
-        }
-    }
-
-    private static func takeOldest(_ state: inout State) -> Element? {
-        let element = state.elements[state.head].take()
-        state.head += 1
-        // Let go of what was taken once half the array is.
-        if state.head >= 64 && state.head * 2 >= state.elements.count {
-            state.elements.removeFirst(state.head)
-            state.head = 0
-        }
-        return element
-    }
-
-    private func takeFirst(_ state: inout State) -> Element {
-        state.heap.swapAt(0, state.heap.count - 1)
-        let taken = state.heap.removeLast()
-        var parent = 0
-        while true {
-            var best = parent
-            for child in [2 * parent + 1, 2 * parent + 2] where child < state.heap.count && goesFirst(state.heap[child], state.heap[best]) {
-                best = child
+        monitor.wait(until: { !$0.heap.isEmpty || $0.closed }) { state in
+            guard !state.heap.isEmpty else { return nil }
+            state.heap.swapAt(0, state.heap.count - 1)
+            let taken = state.heap.removeLast()
+            var parent = 0
+            while true {
+                var best = parent
+                for child in (2 * parent + 1)...(2 * parent + 2) where child < state.heap.count && goesFirst(state.heap[child], state.heap[best]) {
+                    best = child
+                }
+                guard best != parent else { break }
+                state.heap.swapAt(parent, best)
+                parent = best
             }
-            guard best != parent else { break }
-            state.heap.swapAt(parent, best)
-            parent = best
+            return taken.element
         }
-        return taken.element
     }
 
     private func goesFirst(_ a: (element: Element, arrival: Int), _ b: (element: Element, arrival: Int)) -> Bool {
-        if first!(a.element, b.element) { return true }
-        if first!(b.element, a.element) { return false }
+        if let first {
+            if first(a.element, b.element) { return true }
+            if first(b.element, a.element) { return false }
+        }
         return a.arrival < b.arrival
     }
 
@@ -158,11 +136,7 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
 
     /// Drops the elements not yet taken.
     public func discardRemaining() {
-        monitor.withLock { state in
-            state.elements.removeAll()
-            state.head = 0
-            state.heap.removeAll()
-        }
+        monitor.withLock { $0.heap.removeAll() }
     }
 }
 

@@ -74,9 +74,8 @@ enum TableChunker {
     /// A piece closes before a span that would take it past 1.25 targets, except that a small
     /// span (under a quarter target) joins the piece before it, up to 1.5 targets, and a piece
     /// under a quarter target takes the next span whatever its size (a short tail joins the
-    /// piece before): a short run of spans
-    /// between large ones (a string key's probes landing close together) never makes a piece
-    /// of its own.
+    /// piece before): a short run of spans between large ones (a string key's probes landing
+    /// close together) never makes a piece of its own.
     static func pieceStarts(rows: [Double], target: Double) -> [Int] {
         var starts: [Int] = []
         var gathered = 0.0
